@@ -1,0 +1,192 @@
+"""Replay a trace through Kept's predictor and the baselines, and score every promise.
+
+Events are replayed in time order; at each arrival the predictor sees only what happened
+before it (the queue, who is online, the team's history) and its calibration learns only from
+promises that have matured by then.
+
+Scoring follows the trace README: over answered tickets, *kept* is the share answered within
+the promise, *pinball* the quantile loss at q in minutes, *padding* the median of promised ÷
+actual over kept promises, where waits and promises under a minute count as a minute (a
+promise is worded in minutes at best).
+
+    python -m inbox.eta.backtest TRACE.jsonl [--quantile 0.9] [--promises-out FILE.csv] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import bisect
+import csv
+import json
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from inbox.eta.baselines import Baselines
+from inbox.eta.history import TeamHistory
+from inbox.eta.predictor import DEFAULT_TARGETS, LiveState, QueuedTicket
+from inbox.eta.promiser import Promiser
+from inbox.eta.trace import (
+    ABANDONED,
+    AGENT_OFFLINE,
+    AGENT_ONLINE,
+    ARRIVAL,
+    FIRST_REPLY,
+    Trace,
+    read_trace,
+    to_datetime,
+)
+from inbox.sla.calendar import BusinessCalendar
+
+KEPT = "kept"
+
+
+@dataclass
+class Score:
+    n: int
+    kept: float
+    pinball_min: float
+    padding: float | None
+    kept_by_channel: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class BacktestResult:
+    quantile: float
+    promises: dict[str, dict[str, float]]          # predictor -> ticket -> promised seconds
+    medians: dict[str, float]                      # Kept's median estimate per ticket
+    waits: dict[str, tuple[str, float]]            # answered ticket -> (channel, wait seconds)
+    scores: dict[str, Score]
+
+
+def score(pairs: Iterable[tuple[float, float]], q: float) -> tuple[int, float, float, float | None]:
+    """(n, kept share, pinball in minutes, median padding) of (wait, promise) pairs."""
+    rows = list(pairs)
+    if not rows:
+        return 0, 0.0, 0.0, None
+    kept = [(y, p) for y, p in rows if y <= p]
+    loss = sum((1 - q) * (p - y) if y <= p else q * (y - p) for y, p in rows)
+    pads = sorted(max(p, 60.0) / max(y, 60.0) for y, p in kept)
+    return (len(rows), len(kept) / len(rows), loss / len(rows) / 60.0,
+            pads[len(pads) // 2] if pads else None)
+
+
+def replay(trace: Trace, q: float = 0.9) -> BacktestResult:
+    cal = BusinessCalendar.from_spec(trace.calendar) if trace.calendar else None
+    history = TeamHistory(cal)
+    promiser = Promiser(q)
+    baselines = Baselines(cal, q)
+    promises: dict[str, dict[str, float]] = {KEPT: {}, **{n: {} for n in baselines.names}}
+    medians: dict[str, float] = {}
+    waits: dict[str, tuple[str, float]] = {}
+    arrived: dict[str, tuple[float, str, float]] = {}    # ticket -> (time, channel, due)
+    queue: list[tuple[float, int, str]] = []             # waiting tickets in work order
+    queued: dict[str, QueuedTicket] = {}
+    seq = 0
+    for e in trace.events:
+        at = to_datetime(e.t)
+        promiser.advance(at)
+        if e.kind == AGENT_ONLINE:
+            history.agent_online(at, e.agent)
+        elif e.kind == AGENT_OFFLINE:
+            history.agent_offline(at, e.agent)
+        elif e.kind == ARRIVAL:
+            ch, pr = e.channel, e.priority
+            due = e.t + DEFAULT_TARGETS.get((ch, pr), 3600.0)
+            i = bisect.bisect_right(queue, (due, seq, ""))
+            state = LiveState(
+                now=at, channel=ch, priority=pr, due=to_datetime(due),
+                ahead=[queued[tk] for _, _, tk in queue[:i]], queue_length=len(queue),
+                agents_online=len(history.online), stats=history.stats(at),
+            )
+            p = promiser.promise(e.ticket, state)
+            promises[KEPT][e.ticket] = p.promise.total_seconds()
+            medians[e.ticket] = p.median.total_seconds()
+            for name, secs in baselines.promise(e.t, ch, i + 1).items():
+                promises[name][e.ticket] = secs
+            history.arrival(at, e.ticket, ch, pr)
+            arrived[e.ticket] = (e.t, ch, due)
+            bisect.insort(queue, (due, seq, e.ticket))
+            queued[e.ticket] = QueuedTicket(ch, pr)
+            seq += 1
+        elif e.kind in (FIRST_REPLY, ABANDONED):
+            if e.kind == FIRST_REPLY:
+                history.first_reply(at, e.ticket, e.agent)
+                promiser.answered(e.ticket, at)
+            else:
+                history.abandoned(at, e.ticket)
+                promiser.abandoned(e.ticket, at)
+            info = arrived.get(e.ticket)
+            if info is not None and e.ticket in queued:
+                t0, ch, due = info
+                k = bisect.bisect_left(queue, (due, -1, ""))
+                while queue[k][2] != e.ticket:
+                    k += 1
+                del queue[k]
+                del queued[e.ticket]
+                if e.kind == FIRST_REPLY:
+                    waits[e.ticket] = (ch, e.t - t0)
+                    baselines.replied(e.t, ch, t0)
+        baselines.tick(e.t, len(history.online))
+    return BacktestResult(q, promises, medians, waits, _scores(promises, waits, q))
+
+
+def _scores(promises: dict[str, dict[str, float]], waits: dict[str, tuple[str, float]],
+            q: float) -> dict[str, Score]:
+    out = {}
+    for name, given in promises.items():
+        pairs = [(ch, y, given.get(tk, 0.0)) for tk, (ch, y) in waits.items()]
+        n, kept, pin, pad = score(((y, p) for _, y, p in pairs), q)
+        by_channel = {}
+        for ch in sorted({c for c, _, _ in pairs}):
+            by_channel[ch] = score(((y, p) for c, y, p in pairs if c == ch), q)[1]
+        out[name] = Score(n, kept, pin, pad, by_channel)
+    return out
+
+
+def write_promises(result: BacktestResult, out: TextIO, name: str = KEPT) -> None:
+    w = csv.writer(out)
+    w.writerow(["ticket", "promised_seconds"])
+    for ticket, secs in result.promises[name].items():
+        w.writerow([ticket, f"{secs:.1f}"])
+
+
+def format_table(result: BacktestResult) -> str:
+    lines = [f"{'predictor':<28} {'n':>6} {'kept':>7} {'pinball_min':>12} {'padding':>8}  kept by channel"]
+    for name, s in sorted(result.scores.items(), key=lambda kv: kv[1].pinball_min):
+        pad = f"{s.padding:.2f}" if s.padding is not None else "-"
+        chans = " ".join(f"{c}={v:.3f}" for c, v in s.kept_by_channel.items())
+        lines.append(f"{name:<28} {s.n:>6} {s.kept:>7.3f} {s.pinball_min:>12.3f} {pad:>8}  {chans}")
+    return "\n".join(lines)
+
+
+def as_json(result: BacktestResult) -> dict[str, Any]:
+    return {name: {"n": s.n, "kept": round(s.kept, 4), "pinball_min": round(s.pinball_min, 3),
+                   "padding": None if s.padding is None else round(s.padding, 2),
+                   "kept_by_channel": {c: round(v, 4) for c, v in s.kept_by_channel.items()}}
+            for name, s in result.scores.items()}
+
+
+def run(trace_path: str | Path, quantile: float = 0.9, promises_out: str | Path | None = None,
+        json_output: bool = False, out: TextIO = sys.stdout) -> BacktestResult:
+    result = replay(read_trace(trace_path), quantile)
+    if promises_out:
+        with open(promises_out, "w", newline="", encoding="utf-8") as fh:
+            write_promises(result, fh)
+    out.write((json.dumps(as_json(result), indent=1) if json_output else format_table(result)) + "\n")
+    return result
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description="Backtest Kept's wait-time promises on a trace.")
+    ap.add_argument("trace")
+    ap.add_argument("--quantile", type=float, default=0.9)
+    ap.add_argument("--promises-out")
+    ap.add_argument("--json", action="store_true")
+    a = ap.parse_args(argv)
+    run(a.trace, a.quantile, a.promises_out, a.json)
+
+
+if __name__ == "__main__":
+    main()

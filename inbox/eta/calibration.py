@@ -1,0 +1,148 @@
+"""Online calibration: the level at which each channel's wait forecast is read.
+
+The predictor gives a whole distribution ``F`` for each ticket. If ``F`` were right, the
+probability integral transform ``F(actual wait)`` of answered tickets would be uniform and
+reading ``F`` at ``q`` would keep a share ``q`` of promises. It is not exactly right (staffing,
+pace and arrivals drift), so per channel we keep the recent PIT values and read new forecasts
+at their empirical ``q``-quantile instead: recalibration by the PIT (Kuleshov, Fenner & Ermon
+2018, "Accurate Uncertainties for Deep Learning Using Calibrated Regression"), on a sliding
+window as split conformal prediction does. Working in the forecast's own probability scale
+matters here: a night-long email wait and a two-minute chat wait are corrected by how
+surprising each was, not by a shared multiplier that would pad the night.
+
+On top, an adaptive conformal step (Gibbs & Candès 2021, "Adaptive Conformal Inference Under
+Distribution Shift") nudges the quantile read from the window by ``γ·(miss − (1 − q))`` after
+every outcome, so the long-run kept share tracks ``q`` even when the window lags a shift.
+
+Feedback is strictly causal and uses censoring: an outcome is known when the first reply
+comes, and a still-waiting ticket is known to be late as soon as its promise runs out (its PIT
+is then at least the level it was promised at). A chat visitor who leaves is not scored, so a
+lateness counted for them is withdrawn.
+"""
+from __future__ import annotations
+
+import bisect
+import heapq
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Protocol
+
+
+class Forecast(Protocol):
+    def cdf(self, wait: float) -> float: ...
+
+
+@dataclass
+class _Open:
+    channel: str
+    forecast: Forecast
+    issued: float
+    promise: float
+    level: float
+    late: bool = False
+
+
+@dataclass
+class _Channel:
+    window: deque[float] = field(default_factory=deque)   # matured PIT values, oldest first
+    values: list[float] = field(default_factory=list)     # sorted: window + late lower bounds
+    shift: float = 0.0                                     # the adaptive conformal offset
+    kept: int = 0
+    scored: int = 0
+
+
+class Calibrator:
+    """Per-channel reading levels for wait forecasts, corrected as promises mature."""
+
+    def __init__(self, q: float = 0.9, window: int = 300, min_samples: int = 30,
+                 step: float = 0.002, max_shift: float = 0.06):
+        self.q = q
+        self.window = window
+        self.min_samples = min_samples
+        self.step = step
+        self.max_shift = max_shift
+        self._channels: dict[str, _Channel] = {}
+        self._open: dict[str, _Open] = {}
+        self._deadlines: list[tuple[float, str]] = []
+
+    def _ch(self, channel: str) -> _Channel:
+        ch = self._channels.get(channel)
+        if ch is None:
+            ch = self._channels[channel] = _Channel()
+        return ch
+
+    def level(self, channel: str, q: float | None = None) -> float:
+        """The probability level to read this channel's next forecast at, for target ``q``."""
+        c = self._ch(channel)
+        target = self.q if q is None else q
+        wanted = target + (c.shift if q is None else 0.0)
+        if len(c.values) < self.min_samples:
+            return min(max(wanted, 0.5), 0.995)
+        vals = c.values
+        i = min(len(vals) - 1, max(0, int(wanted * len(vals))))
+        return min(max(vals[i], 0.02), 0.999)
+
+    def median_level(self, channel: str) -> float:
+        return self.level(channel, 0.5)
+
+    def issued(self, ticket: str, channel: str, forecast: Forecast, at: float, promise: float,
+               level: float) -> None:
+        """Start watching a promise of ``promise`` seconds made at epoch ``at``."""
+        self._open[ticket] = _Open(channel, forecast, at, promise, level)
+        heapq.heappush(self._deadlines, (at + promise, ticket))
+
+    def advance(self, now: float) -> None:
+        """Count every promise that has run out unanswered by ``now`` as late."""
+        dl = self._deadlines
+        while dl and dl[0][0] < now:
+            _, ticket = heapq.heappop(dl)
+            p = self._open.get(ticket)
+            if p is None or p.late:
+                continue
+            p.late = True
+            c = self._ch(p.channel)
+            bisect.insort(c.values, p.level)
+            self._adapt(c, miss=True)
+
+    def answered(self, ticket: str, at: float) -> None:
+        self.advance(at)
+        p = self._open.pop(ticket, None)
+        if p is None:
+            return
+        c = self._ch(p.channel)
+        wait = at - p.issued
+        pit = p.forecast.cdf(wait)
+        if p.late:
+            _remove(c.values, p.level)
+            pit = max(pit, p.level)
+        else:
+            pit = min(pit, p.level)
+            self._adapt(c, miss=False)
+        c.scored += 1
+        c.kept += wait <= p.promise
+        c.window.append(pit)
+        bisect.insort(c.values, pit)
+        if len(c.window) > self.window:
+            _remove(c.values, c.window.popleft())
+
+    def abandoned(self, ticket: str, at: float) -> None:
+        self.advance(at)
+        p = self._open.pop(ticket, None)
+        if p is not None and p.late:
+            c = self._ch(p.channel)
+            _remove(c.values, p.level)
+            c.shift -= self.step * self.q   # withdraw the lateness counted for a visitor who left
+
+    def _adapt(self, c: _Channel, miss: bool) -> None:
+        c.shift += self.step * ((1.0 if miss else 0.0) - (1.0 - self.q))
+        c.shift = min(max(c.shift, -self.max_shift), self.max_shift)
+
+    def kept_share(self, channel: str) -> float | None:
+        c = self._channels.get(channel)
+        return c.kept / c.scored if c and c.scored else None
+
+
+def _remove(values: list[float], v: float) -> None:
+    i = bisect.bisect_left(values, v)
+    if i < len(values) and values[i] == v:
+        del values[i]

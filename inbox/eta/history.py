@@ -1,0 +1,370 @@
+"""What the team has recently done, summarised for the wait-time predictor.
+
+:class:`TeamHistory` is fed the same events live and in a backtest (agents going online and
+offline, arrivals, first replies, abandonments) and answers with plain values:
+
+* a staffing and arrival *outlook*: for each 15-minute slot of the next weeks, how many agents
+  are usually online and how many tickets of each channel usually arrive, learned from the
+  same weekday (or, failing that, any day of the same open/closed kind) of past weeks in the
+  team's local time, and from the declared business calendar when there is no history yet;
+* the service rate: first replies per agent-second while work was waiting;
+* per channel: the delay from an agent taking a ticket to its first reply, the priority mix,
+  the share of tickets abandoned, and how far the last hour's arrivals ran above the usual.
+
+Nothing here looks ahead of the instant it is asked about.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from collections import defaultdict, deque
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from inbox.sla.calendar import BusinessCalendar
+
+SLOT = 900.0
+OUTLOOK_DAYS = 24               # long enough to see past a two-week holiday block
+PROFILE_WEEKS = 4               # how many past same-kind days feed a slot's average
+SERVICE_HALF_LIFE = 3 * 86400.0
+PRIOR_SERVICE_SECONDS = 600.0   # a first reply every ten minutes per agent, until we know better
+PRIOR_REPLIES = 5.0
+REPLY_DELAY_SAMPLES = 200
+MIX_HALF_LIFE = 7 * 86400.0
+CHANNELS = ("email", "social", "chat")
+
+
+@dataclass(frozen=True)
+class Outlook:
+    """Expected agents online and arrivals per channel, slot by slot from ``bounds[0]``.
+
+    ``staff_cum[i]`` and ``arrivals_cum[ch][i]`` are running totals (agent-seconds, tickets) up
+    to ``bounds[i]``; rates are per slot ``[bounds[i], bounds[i+1])``.
+    """
+
+    bounds: tuple[float, ...]
+    staff: tuple[float, ...]
+    staff_cum: tuple[float, ...]
+    arrivals: Mapping[str, tuple[float, ...]]
+    arrivals_cum: Mapping[str, tuple[float, ...]]
+    learned: bool
+
+    def slot_at(self, t: float) -> int:
+        return min(max(bisect.bisect_right(self.bounds, t) - 1, 0), len(self.staff) - 1)
+
+
+@dataclass(frozen=True)
+class RecentStats:
+    """The history summary the predictor needs, as of one instant."""
+
+    service_rate: float                       # first replies per busy agent-second
+    service_replies: float                    # evidence behind it (decayed count)
+    reply_delays: Mapping[str, tuple[float, ...]]
+    class_mix: Mapping[str, Mapping[str, float]]
+    abandon_share: Mapping[str, float]
+    surge: Mapping[str, float]                # extra arrivals per second, last hour
+    busy_agents: float                        # online agents still busy after their last reply
+    outlook: Outlook
+
+
+@dataclass
+class _Decayed:
+    """A sum that halves every ``half_life`` seconds of wall time."""
+
+    half_life: float
+    value: float = 0.0
+    t: float = 0.0
+
+    def add(self, t: float, x: float) -> None:
+        self.value = self.at(t) + x
+        self.t = t
+
+    def at(self, t: float) -> float:
+        if t <= self.t:
+            return self.value
+        return self.value * 0.5 ** ((t - self.t) / self.half_life)
+
+
+@dataclass
+class _Ticket:
+    channel: str
+    arrived: float
+    staffed: bool      # agents were online when it arrived
+
+
+class TeamHistory:
+    """Rolling record of one team's events; see the module docstring."""
+
+    def __init__(self, calendar: BusinessCalendar | None, channels: tuple[str, ...] = CHANNELS):
+        self.calendar = calendar
+        self.tz = ZoneInfo(calendar.timezone) if calendar is not None else ZoneInfo("UTC")
+        self.channels = channels
+        self.online: dict[str, float] = {}
+        self.waiting: dict[str, _Ticket] = {}
+        self._t = -math.inf
+        self._first: float | None = None
+        self._staff_slots: dict[date, list[float]] = defaultdict(lambda: [0.0] * 100)
+        self._arrival_slots: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0.0] * 100)
+        self._busy_seconds = _Decayed(SERVICE_HALF_LIFE)
+        self._busy_replies = _Decayed(SERVICE_HALF_LIFE)
+        self._last_reply: dict[str, float] = {}
+        self._took_on_return: dict[str, float] = {}
+        self._delays: dict[str, deque[float]] = {ch: deque(maxlen=REPLY_DELAY_SAMPLES) for ch in channels}
+        self._mix: dict[tuple[str, str], _Decayed] = {}
+        self._ended: dict[tuple[str, bool], _Decayed] = {}
+        self._recent_arrivals: dict[str, deque[float]] = {ch: deque() for ch in channels}
+        self._outlook: Outlook | None = None
+        self._outlook_day: date | None = None
+        self._open_days: dict[date, bool] = {}
+
+    # -- events ----------------------------------------------------------------------------
+
+    def agent_online(self, at: datetime, agent: str) -> None:
+        t = self._advance(at)
+        self.online[agent] = t
+        if self.waiting:
+            # Work was waiting, so the agent took a ticket at once: the delay to their next
+            # first reply is the take-to-reply delay, otherwise unobservable.
+            self._took_on_return[agent] = t
+
+    def agent_offline(self, at: datetime, agent: str) -> None:
+        self._advance(at)
+        self.online.pop(agent, None)
+        self._took_on_return.pop(agent, None)
+
+    def arrival(self, at: datetime, ticket: str, channel: str, priority: str) -> None:
+        t = self._advance(at)
+        self.waiting[ticket] = _Ticket(channel, t, bool(self.online))
+        self._arrival_slots[self._slot_key(t, channel)[0]][self._slot_key(t, channel)[1]] += 1
+        self._mix.setdefault((channel, priority), _Decayed(MIX_HALF_LIFE)).add(t, 1.0)
+        self._recent_arrivals.setdefault(channel, deque()).append(t)
+
+    def first_reply(self, at: datetime, ticket: str, agent: str | None) -> None:
+        t = self._advance(at)
+        tk = self.waiting.pop(ticket, None)
+        if tk is None:
+            return
+        self._busy_replies.add(t, 1.0)
+        if agent is not None:
+            self._last_reply[agent] = t
+            took = self._took_on_return.pop(agent, None)
+            if took is not None:
+                self._delays.setdefault(tk.channel, deque(maxlen=REPLY_DELAY_SAMPLES)).append(
+                    min(t - took, t - tk.arrived))
+        self._ended_counter(tk).add(t, 0.0)
+
+    def abandoned(self, at: datetime, ticket: str) -> None:
+        t = self._advance(at)
+        tk = self.waiting.pop(ticket, None)
+        if tk is not None:
+            self._ended_counter(tk).add(t, 1.0)
+
+    def _ended_counter(self, tk: _Ticket) -> _Decayed:
+        # Keyed (channel, staffed): abandon shares differ when nobody is there to answer.
+        key = (tk.channel, tk.staffed)
+        total = self._ended.setdefault(("n", *key), _Decayed(MIX_HALF_LIFE))
+        total.add(self._t, 1.0)
+        return self._ended.setdefault(key, _Decayed(MIX_HALF_LIFE))
+
+    # -- bookkeeping -----------------------------------------------------------------------
+
+    def _advance(self, at: datetime) -> float:
+        t = at.timestamp()
+        if self._first is None:
+            self._first = t
+        elif t > self._t:
+            n = len(self.online)
+            if n:
+                self._accumulate_staff(self._t, t, n)
+                if self.waiting:
+                    self._busy_seconds.add(t, n * (t - self._t))
+        self._t = max(self._t, t)
+        return t
+
+    def _slot_key(self, t: float, channel: str | None = None) -> tuple[date, int]:
+        local = datetime.fromtimestamp(t, self.tz)
+        secs = local.hour * 3600 + local.minute * 60 + local.second
+        return local.date(), int(secs // SLOT)
+
+    def _accumulate_staff(self, a: float, b: float, n: int) -> None:
+        while a < b:
+            day, k = self._slot_key(a)
+            local = datetime.fromtimestamp(a, self.tz)
+            into = local.minute * 60 + local.second + local.microsecond / 1e6
+            step = min(b - a, SLOT - (into % SLOT) or SLOT)
+            self._staff_slots[day][k] += n * step
+            a += step
+
+    # -- summaries -------------------------------------------------------------------------
+
+    def stats(self, at: datetime) -> RecentStats:
+        t = at.timestamp()
+        busy_s = self._busy_seconds.at(t)
+        replies = self._busy_replies.at(t)
+        mu = (replies + PRIOR_REPLIES) / (busy_s + PRIOR_REPLIES * PRIOR_SERVICE_SECONDS)
+        busy = sum(math.exp(-mu * (t - self._last_reply[a]))
+                   for a in self.online if a in self._last_reply)
+        return RecentStats(
+            service_rate=mu,
+            service_replies=replies,
+            reply_delays=self._reply_delay_points(),
+            class_mix=self._class_mix(t),
+            abandon_share=self._abandon_shares(t),
+            surge=self._surges(t),
+            busy_agents=busy,
+            outlook=self.outlook(t),
+        )
+
+    def _reply_delay_points(self) -> dict[str, tuple[float, ...]]:
+        pooled = sorted(x for d in self._delays.values() for x in d)
+        out = {}
+        for ch in self.channels:
+            own = sorted(self._delays.get(ch, ()))
+            sample = own if len(own) >= 8 else pooled
+            # Five quantiles stand in for the whole distribution in the wait mixture.
+            out[ch] = tuple(sample[int(p * len(sample))] for p in (0.1, 0.3, 0.5, 0.7, 0.9)) \
+                if sample else ()
+        return out
+
+    def _class_mix(self, t: float) -> dict[str, dict[str, float]]:
+        mix: dict[str, dict[str, float]] = {}
+        for (ch, pr), d in self._mix.items():
+            mix.setdefault(ch, {})[pr] = d.at(t)
+        for ch, m in mix.items():
+            total = sum(m.values()) or 1.0
+            mix[ch] = {pr: v / total for pr, v in m.items()}
+        return mix
+
+    def _abandon_shares(self, t: float) -> dict[str, float]:
+        out = {}
+        for ch in self.channels:
+            ab = self._ended.get((ch, True))
+            n = self._ended.get(("n", ch, True))
+            # One pseudo-ticket of each outcome keeps a new team from an all-or-nothing share.
+            out[ch] = ((ab.at(t) if ab else 0.0) + 0.05) / ((n.at(t) if n else 0.0) + 1.0)
+        return out
+
+    def _surges(self, t: float) -> dict[str, float]:
+        """Arrivals per second in the last hour beyond what the outlook expected."""
+        out = {}
+        outlook = self.outlook(t)
+        for ch, times in self._recent_arrivals.items():
+            while times and times[0] < t - 3600:
+                times.popleft()
+            expected = _integral(outlook.bounds, outlook.arrivals_cum.get(ch), t - 3600, t) \
+                if outlook.learned else 0.0
+            out[ch] = max(0.0, len(times) - expected) / 3600.0
+        return out
+
+    def outlook(self, t: float) -> Outlook:
+        today = datetime.fromtimestamp(t, self.tz).date()
+        if self._outlook is None or self._outlook_day != today:
+            self._outlook = self._build_outlook(today)
+            self._outlook_day = today
+        return self._outlook
+
+    def _day_open(self, day: date) -> bool:
+        if self.calendar is None:
+            return True
+        known = self._open_days.get(day)
+        if known is None:
+            a = self._local_epoch(day, 0.0)
+            b = self._local_epoch(day + timedelta(days=1), 0.0)
+            known = any(True for _ in self.calendar.open_intervals_us(int(a * 1e6), int(b * 1e6)))
+            self._open_days[day] = known
+        return known
+
+    def _local_epoch(self, day: date, secs: float) -> float:
+        return (datetime(day.year, day.month, day.day, tzinfo=self.tz) + timedelta(seconds=secs)).timestamp()
+
+    def _similar_past_days(self, day: date, today: date) -> list[date]:
+        """Past days (before today) that should look like ``day``: same weekday and open status,
+        else any day of the same open status."""
+        if self._first is None:
+            return []
+        first = datetime.fromtimestamp(self._first, self.tz).date()
+        is_open = self._day_open(day)
+        # The first day is usually partial (the history starts mid-day): skip it.
+        candidates = [today - timedelta(days=k) for k in range(1, 7 * PROFILE_WEEKS + 1)]
+        candidates = [d for d in candidates if d > first]
+        same_kind = [d for d in candidates if self._day_open(d) == is_open]
+        same_weekday = [d for d in same_kind if d.weekday() == day.weekday()]
+        if len(same_weekday) >= 2:
+            return same_weekday[:PROFILE_WEEKS]
+        return same_kind[:PROFILE_WEEKS + 1]
+
+    def _build_outlook(self, today: date) -> Outlook:
+        bounds: list[float] = []
+        staff: list[float] = []
+        arrivals: dict[str, list[float]] = {ch: [] for ch in self.channels}
+        learned = False
+        fallback_staff = max(len(self.online), 1)
+        for offset in range(OUTLOOK_DAYS):
+            day = today + timedelta(days=offset)
+            past = self._similar_past_days(day, today)
+            day_start = self._local_epoch(day, 0.0)
+            next_start = self._local_epoch(day + timedelta(days=1), 0.0)
+            n_slots = max(1, round((next_start - day_start) / SLOT))
+            open_mask = self._open_mask(day_start, n_slots) if not past else None
+            for k in range(n_slots):
+                start = day_start + k * SLOT
+                bounds.append(start)
+                if past:
+                    learned = True
+                    staff.append(sum(self._staff_slots[d][k] for d in past if d in self._staff_slots)
+                                 / (len(past) * SLOT))
+                    for ch in self.channels:
+                        arrivals[ch].append(sum(self._arrival_slots[(d, ch)][k] for d in past
+                                                if (d, ch) in self._arrival_slots) / len(past))
+                else:
+                    staff.append(fallback_staff * open_mask[k])
+                    for ch in self.channels:
+                        arrivals[ch].append(0.0)
+        bounds.append(bounds[-1] + SLOT)
+        return Outlook(
+            bounds=tuple(bounds),
+            staff=tuple(staff),
+            staff_cum=_running(s * SLOT for s in staff),
+            arrivals={ch: tuple(v) for ch, v in arrivals.items()},
+            arrivals_cum={ch: _running(v) for ch, v in arrivals.items()},
+            learned=learned,
+        )
+
+    def _open_mask(self, day_start: float, n_slots: int) -> list[float]:
+        mask = [0.0] * n_slots
+        if self.calendar is None:
+            return [1.0] * n_slots
+        a, b = int(day_start * 1e6), int((day_start + n_slots * SLOT) * 1e6)
+        for s, e in self.calendar.open_intervals_us(a, b):
+            s_sec, e_sec = s / 1e6 - day_start, e / 1e6 - day_start
+            for k in range(int(s_sec // SLOT), min(n_slots, math.ceil(e_sec / SLOT))):
+                lo, hi = max(s_sec, k * SLOT), min(e_sec, (k + 1) * SLOT)
+                mask[k] += max(0.0, hi - lo) / SLOT
+        return mask
+
+
+def _running(values) -> tuple[float, ...]:
+    out = [0.0]
+    for v in values:
+        out.append(out[-1] + v)
+    return tuple(out)
+
+
+def _integral(bounds: tuple[float, ...], cum: tuple[float, ...] | None, a: float, b: float) -> float:
+    """Integral over [a, b] of a slot-wise constant rate given by its running totals."""
+    if cum is None:
+        return 0.0
+    return _cum_at(bounds, cum, b) - _cum_at(bounds, cum, a)
+
+
+def _cum_at(bounds: tuple[float, ...], cum: tuple[float, ...], t: float) -> float:
+    if t <= bounds[0]:
+        return 0.0
+    if t >= bounds[-1]:
+        return cum[-1]
+    i = bisect.bisect_right(bounds, t) - 1
+    return cum[i] + (cum[i + 1] - cum[i]) * (t - bounds[i]) / (bounds[i + 1] - bounds[i])
+
+

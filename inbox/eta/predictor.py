@@ -1,0 +1,277 @@
+"""The wait-time predictor: from the live queue to a distribution of this ticket's wait.
+
+The same function runs live and in backtests; its input is a plain snapshot (:class:`LiveState`).
+
+The model follows the queue forward. Agents take the waiting ticket with the earliest due time,
+so this ticket is taken once the agents have taken every ticket ahead of it, plus every ticket
+that arrives later with an earlier due time and jumps ahead. With ``k`` tickets to get through:
+
+* takes form a Poisson process on the *capacity clock* ``M(s) = μ ∫ c·a(u) du``: ``a(u)`` is the
+  number of agents expected online (now: who is online; later: the team's usual staffing for
+  that weekday and time, so lunch breaks, shift ends, nights and holidays are in it; ``c`` is
+  an agent's concurrent capacity; ``μ`` first replies per busy agent-second, learned);
+* jump-ins of each channel and priority arrive as a Poisson process at the usual rate for that
+  time (plus any surge seen in the last hour, fading), until the instant after which their due
+  time would fall after ours;
+* the take time ``S`` therefore satisfies ``Gamma(k + J(S)) ≤ M(S)``, evaluated with the
+  Wilson–Hilferty approximation to the gamma distribution (Wilson & Hilferty 1931), mixed over
+  a three-point Gauss–Hermite spread of ``μ`` for what we do not know about the rate;
+* the first reply follows the take after a take-to-reply delay, mixed over its learned
+  quantiles for the ticket's channel.
+
+The result is a :class:`WaitForecast` with a CDF and quantiles. The level at which it is read
+is chosen by :mod:`inbox.eta.calibration`, which watches promises mature.
+"""
+from __future__ import annotations
+
+import bisect
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from inbox.eta.history import Outlook, RecentStats
+
+# The trace teams' queue discipline: due = arrival + target × priority scale (wall clock).
+TARGET_SECONDS = {"chat": 300.0, "social": 3600.0, "email": 28800.0}
+PRIORITY_SCALE = {"urgent": 0.25, "high": 0.5, "normal": 1.0, "low": 2.0}
+DEFAULT_TARGETS = {(ch, pr): t * s for ch, t in TARGET_SECONDS.items()
+                   for pr, s in PRIORITY_SCALE.items()}
+
+STAFF_MEMORY = 2700.0      # how long a departure from the usual staffing is expected to last
+SURGE_MEMORY = 7200.0      # how long an arrival surge is expected to last
+RATE_SPREAD = 0.12         # day-to-day spread of the service rate beyond sampling noise
+NEAR_SLOTS = 12
+HORIZON = 90 * 86400.0
+# Three-point Gauss–Hermite rule for a standard normal: nodes and weights.
+_GH = ((-math.sqrt(3.0), 1 / 6), (0.0, 2 / 3), (math.sqrt(3.0), 1 / 6))
+
+
+@dataclass(frozen=True, slots=True)
+class QueuedTicket:
+    """A waiting ticket, as far as the predictor cares."""
+
+    channel: str
+    priority: str
+
+
+@dataclass(frozen=True)
+class LiveState:
+    """Everything the predictor is told about one arriving (or re-estimated) ticket.
+
+    ``ahead``: the waiting tickets agents will take before this one (earlier due time), in
+    work order. ``queue_length``: all other waiting tickets, ahead or behind (a ticket left
+    waiting means no agent is idle). ``agents_free``: idle seats when the caller knows them
+    from assignments; otherwise the predictor estimates them from recent replies.
+    """
+
+    now: datetime
+    channel: str
+    priority: str
+    due: datetime
+    ahead: Sequence[QueuedTicket]
+    queue_length: int
+    agents_online: int
+    stats: RecentStats
+    agent_capacity: float = 1.0
+    agents_free: float | None = None
+    targets: Mapping[tuple[str, str], float] | None = None
+
+
+def sla_due(arrived: datetime, channel: str, priority: str,
+            targets: Mapping[tuple[str, str], float] | None = None) -> datetime:
+    seconds = (targets or DEFAULT_TARGETS).get((channel, priority), TARGET_SECONDS.get(channel, 3600.0))
+    return arrived + timedelta(seconds=seconds)
+
+
+def _gamma_cdf(n: float, x: float) -> float:
+    """P(Gamma(n, 1) ≤ x) by Wilson–Hilferty (cube root of a chi-square is near normal)."""
+    if x <= 0.0:
+        return 0.0
+    if n <= 1e-6:
+        return 1.0
+    v = 1.0 / (9.0 * n)
+    z = ((x / n) ** (1.0 / 3.0) - 1.0 + v) / math.sqrt(v)
+    return 0.5 * math.erfc(-z / math.sqrt(2.0))
+
+
+def _running_at(bounds: Sequence[float], cum: Sequence[float], t: float) -> float:
+    """A running total of a slot-wise constant rate at ``t``, linear beyond its last slot."""
+    if t <= bounds[0]:
+        return cum[0]
+    if t >= bounds[-1]:
+        span = bounds[-1] - bounds[0]
+        return cum[-1] + (cum[-1] - cum[0]) / span * (t - bounds[-1])
+    i = bisect.bisect_right(bounds, t) - 1
+    return cum[i] + (cum[i + 1] - cum[i]) * (t - bounds[i]) / (bounds[i + 1] - bounds[i])
+
+
+class _Clock:
+    """A cumulative amount from ``now``: explicit over the next hours, then ``scale`` times a
+    running total shared by all predictions of the day (an outlook column)."""
+
+    __slots__ = ("far_bounds", "far_cum", "near_bounds", "near_cum", "offset", "scale", "surge")
+
+    def __init__(self, near_bounds: list[float], near_cum: list[float],
+                 far_bounds: Sequence[float], far_cum: Sequence[float], scale: float,
+                 surge: float = 0.0):
+        self.near_bounds, self.near_cum = near_bounds, near_cum
+        self.far_bounds, self.far_cum, self.scale = far_bounds, far_cum, scale
+        self.offset = near_cum[-1] - scale * _running_at(far_bounds, far_cum, near_bounds[-1])
+        self.surge = surge   # extra arrivals per second now, fading over SURGE_MEMORY
+
+    def at(self, t: float) -> float:
+        nb = self.near_bounds
+        if t <= nb[0]:
+            value = 0.0
+        elif t < nb[-1]:
+            value = _running_at(nb, self.near_cum, t)
+        else:
+            value = self.offset + self.scale * _running_at(self.far_bounds, self.far_cum, t)
+        if self.surge:
+            value += self.surge * SURGE_MEMORY * (1.0 - math.exp(-(t - nb[0]) / SURGE_MEMORY))
+        return value
+
+
+class WaitForecast:
+    """The distribution of one ticket's wait (seconds from ``now`` to the first reply)."""
+
+    def __init__(self, now: float, backlog: float, capacity: _Clock,
+                 jumps: list[tuple[float, float, _Clock]], reply_delays: Sequence[float],
+                 rate_spread: float):
+        self.now = now
+        self.backlog = backlog            # takes needed, counting this ticket, before jump-ins
+        self._capacity = capacity
+        self._jumps = jumps               # (cutoff, weight, expected arrivals of a channel)
+        self._delays = tuple(reply_delays) or (0.0,)
+        self._mult = tuple((math.exp(rate_spread * z), w) for z, w in _GH)
+
+    def take_cdf(self, s: float) -> float:
+        """P(an agent has taken the ticket by epoch second ``s``)."""
+        if s < self.now:
+            return 0.0
+        if self.backlog <= 0.0:
+            return 1.0
+        m = self._capacity.at(s)
+        if m <= 0.0:
+            return 0.0
+        n = self.backlog
+        for cutoff, weight, clock in self._jumps:
+            n += weight * clock.at(min(s, cutoff))
+        return sum(w * _gamma_cdf(n, m * k) for k, w in self._mult)
+
+    def cdf(self, wait: float) -> float:
+        s = self.now + wait
+        return sum(self.take_cdf(s - r) for r in self._delays) / len(self._delays)
+
+    def quantile(self, p: float) -> float:
+        """The smallest wait (seconds) with ``cdf(wait) ≥ p``, to within a second or 0.2 %."""
+        p = min(max(p, 1e-6), 1 - 1e-9)
+        lo, hi = 0.0, 60.0
+        if self.cdf(lo) >= p:
+            return 0.0
+        while self.cdf(hi) < p:
+            lo, hi = hi, hi * 2.0
+            if hi > HORIZON:
+                return HORIZON
+        while hi - lo > max(1.0, 0.002 * hi):
+            mid = 0.5 * (lo + hi)
+            if self.cdf(mid) >= p:
+                hi = mid
+            else:
+                lo = mid
+        return hi
+
+
+def forecast_wait(state: LiveState) -> WaitForecast:
+    """Build the wait distribution for the ticket described by ``state``."""
+    st = state.stats
+    ol = st.outlook
+    now = state.now.timestamp()
+    due = state.due.timestamp()
+    mu = st.service_rate
+    cap = max(state.agent_capacity, 1e-9)
+    online = state.agents_online * cap
+
+    # Tickets ahead that will still need an agent: a chat visitor may leave first.
+    ahead = sum(1.0 - st.abandon_share.get(t.channel, 0.0) for t in state.ahead)
+    if state.agents_free is not None:
+        free = state.agents_free
+    else:
+        free = max(0.0, online - st.busy_agents * cap - state.queue_length)
+    backlog = ahead + 1.0 - free
+
+    capacity = _capacity_clock(now, online, cap * mu, ol)
+    jumps = _jump_ins(state, now, due)
+    delays = st.reply_delays.get(state.channel) or _prior_delays(mu)
+    spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2)
+    return WaitForecast(now, backlog, capacity, jumps, delays, spread)
+
+
+def _prior_delays(mu: float) -> tuple[float, ...]:
+    """Without observations, a first reply is assumed to come within a third of a service."""
+    mean = 0.3 / mu
+    return tuple(-mean * math.log(1 - p) for p in (0.1, 0.3, 0.5, 0.7, 0.9))
+
+
+def _capacity_clock(now: float, online: float, rate: float, ol: Outlook) -> _Clock:
+    """Cumulative expected takes from the usual staffing, bent towards who is online now.
+
+    A team that has not yet been seen working falls back on the calendar (the outlook's
+    staffing is then the open share of each slot), staffed as now or by one agent.
+    """
+    i = ol.slot_at(now)
+    scale = 1.0 if ol.learned else max(online, 1.0)
+    usual_now = ol.staff[i] * scale
+    bounds = [now]
+    cum = [0.0]
+    t = now
+    for j in range(i, min(i + NEAR_SLOTS, len(ol.staff))):
+        end = ol.bounds[j + 1]
+        if end <= t:
+            continue
+        decay = math.exp(-(0.5 * (t + end) - now) / STAFF_MEMORY)
+        usual = ol.staff[j] * scale
+        if online >= usual_now:
+            agents = usual + (online - usual_now) * decay
+        else:
+            agents = usual * (1.0 - (1.0 - online / usual_now) * decay)
+        cum.append(cum[-1] + rate * agents * (end - t))
+        bounds.append(end)
+        t = end
+    return _Clock(bounds, cum, ol.bounds, ol.staff_cum, rate * scale)
+
+
+def _jump_ins(state: LiveState, now: float, due: float) -> list[tuple[float, float, _Clock]]:
+    """(cutoff, weight, arrivals clock) per class that can still arrive and jump ahead."""
+    st = state.stats
+    ol = st.outlook
+    targets = state.targets or DEFAULT_TARGETS
+    clocks: dict[str, _Clock] = {}
+    jumps: list[tuple[float, float, _Clock]] = []
+    for ch, mix in st.class_mix.items():
+        stay = 1.0 - st.abandon_share.get(ch, 0.0)
+        for pr, share in mix.items():
+            cutoff = due - targets.get((ch, pr), TARGET_SECONDS.get(ch, 3600.0))
+            if cutoff <= now or share <= 0.0:
+                continue
+            clock = clocks.get(ch)
+            if clock is None:
+                clock = _arrival_clock(now, ol, ch, st.surge.get(ch, 0.0))
+                clocks[ch] = clock
+            jumps.append((cutoff, share * stay, clock))
+    return jumps
+
+
+def _arrival_clock(now: float, ol: Outlook, channel: str, surge: float) -> _Clock:
+    """Expected arrivals of a channel from now: the usual rate plus the recent surge, fading."""
+    cum = ol.arrivals_cum.get(channel)
+    if cum is None:
+        return _Clock([now, now + 1.0], [0.0, 0.0], (now, now + 1.0), (0.0, 0.0), 0.0, surge)
+    return _Clock([now, now], [0.0, 0.0], ol.bounds, cum, 1.0, surge)
+
+
+def median_and_promise(forecast: WaitForecast, level: float, median_level: float = 0.5
+                       ) -> tuple[timedelta, timedelta]:
+    return (timedelta(seconds=forecast.quantile(median_level)),
+            timedelta(seconds=forecast.quantile(level)))
