@@ -1,0 +1,32 @@
+"""X (Twitter): public mentions and replies, and direct messages.
+
+Inbound arrives by webhook (:mod:`channels.x.webhook`: the X Activity API, or the Account
+Activity API v1.1) or by polling (:mod:`channels.x.polling`); both normalise to the same
+:class:`channels.base.Inbound`. Outbound goes through :class:`channels.x.adapter.XAdapter` and a
+real ``tweepy.Client``; without credentials the channel runs in sandbox mode.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from channels.base import Adapter, X
+from channels.x import polling  # noqa: F401 - registers the polling job
+from channels.x.counting import MAX_POST_WEIGHT, count_x, split_for_x
+from channels.x.settings import XSettings
+from channels.x.webhook import blueprint
+
+__all__ = ["MAX_POST_WEIGHT", "blueprint", "count_x", "make_adapter", "split_for_x"]
+
+
+def make_adapter(config: Mapping[str, Any]) -> Adapter:
+    settings = XSettings.from_config(config)
+    if not settings.can_post:
+        from channels.sandbox import SandboxAdapter
+
+        return SandboxAdapter(X)
+    from channels.x.adapter import XAdapter
+    from channels.x.client import make_client
+    from channels.x.state import DurableThreadProgress
+
+    return XAdapter(make_client(settings), progress=DurableThreadProgress())
