@@ -1,0 +1,1 @@
+"""Channel adapters, one self-contained package per channel behind :mod:`channels.base`."""

@@ -1,0 +1,25 @@
+"""All models, imported here so Alembic and the app see one metadata."""
+from inbox.models.agents import Agent, Team, agent_teams
+from inbox.models.customers import Customer, Identity
+from inbox.models.holding import QuarantinedPayload, SandboxDelivery, Setting
+from inbox.models.messages import Message, MessageAttachment
+from inbox.models.outbox import OutboxItem
+from inbox.models.tickets import Ticket, TicketEvent
+from inbox.models.types import utcnow
+
+__all__ = [
+    "Agent",
+    "Customer",
+    "Identity",
+    "Message",
+    "MessageAttachment",
+    "OutboxItem",
+    "QuarantinedPayload",
+    "SandboxDelivery",
+    "Setting",
+    "Team",
+    "Ticket",
+    "TicketEvent",
+    "agent_teams",
+    "utcnow",
+]
