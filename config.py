@@ -86,6 +86,10 @@ class Config:
     # new ticket, as the customer has moved on to a new matter.
     REOPEN_WINDOW_DAYS = _env_int("REOPEN_WINDOW_DAYS", 7)
 
+    # Automatic messages (notices, updates, surveys) per recipient, on every channel.
+    AUTOMATIC_PER_HOUR = _env_int("AUTOMATIC_PER_HOUR", 3)
+    AUTOMATIC_PER_DAY = _env_int("AUTOMATIC_PER_DAY", 10)
+
     ATTACHMENTS_DIR = _env("ATTACHMENTS_DIR", str(INSTANCE_DIR / "attachments"))
     ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 

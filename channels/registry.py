@@ -47,3 +47,11 @@ def blueprints(app: Flask) -> list:
         if module is not None and getattr(module, "blueprint", None) is not None:
             found.append((name, module.blueprint))
     return found
+
+
+def init_channels(app: Flask) -> None:
+    """Let each switched-on channel attach what it needs beyond a blueprint (a Socket.IO namespace)."""
+    for name in app.config["CHANNELS_ENABLED"]:
+        module = package(name)
+        if module is not None and hasattr(module, "init_app"):
+            module.init_app(app)

@@ -133,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
         # Provider webhooks authenticate by signature or basic auth, never by browser cookie.
         csrf.exempt(blueprint)
         app.register_blueprint(blueprint, url_prefix=f"/channels/{name}")
+    registry.init_channels(app)
     api.register_openapi(app)
 
 

@@ -4,12 +4,14 @@ from inbox.models.customers import Customer, Identity
 from inbox.models.holding import QuarantinedPayload, SandboxDelivery, Setting
 from inbox.models.messages import Message, MessageAttachment
 from inbox.models.outbox import OutboxItem
+from inbox.models.suppression import EmailSuppression
 from inbox.models.tickets import Ticket, TicketEvent
 from inbox.models.types import utcnow
 
 __all__ = [
     "Agent",
     "Customer",
+    "EmailSuppression",
     "Identity",
     "Message",
     "MessageAttachment",
