@@ -73,7 +73,7 @@ def send(
     identity = tickets.recipient_identity(ticket, channel)
     reason = refusal(identity, now)
     if reason is not None:
-        events.record(ticket, "automatic.suppressed", at=now, kind=kind, reason=reason)
+        events.record(ticket, "automatic.suppressed", at=now, message_kind=kind, reason=reason)
         return None
     return tickets.send_message(ticket, text=text, kind=kind, channel=channel, html=html, subject=subject,
                                 files=files, options=options, now=now)
