@@ -120,6 +120,11 @@ class Config:
     X_BEARER_TOKEN = _env("X_BEARER_TOKEN")
     X_ACCOUNT_ID = _env("X_ACCOUNT_ID", "1000000000000000001")
     X_ACCOUNT_HANDLE = _env("X_ACCOUNT_HANDLE", "KeptSupport")
+    # Polling fallback for accounts without webhook access: seconds between requests per stream
+    # (mentions, DMs), kept well inside X's per-15-minute limits for both lookups.
+    X_POLLING = _env_bool("X_POLLING", False)
+    X_POLL_SECONDS = _env_float("X_POLL_SECONDS", 120.0)
+    X_API_TIMEOUT = _env_float("X_API_TIMEOUT", 20.0)
 
     API_TOKEN_BYTES = 32
     WTF_CSRF_TIME_LIMIT = None
@@ -156,6 +161,8 @@ class TestingConfig(Config):
 
 class ProductionConfig(Config):
     NAME = "production"
+    # The embedded default secret is public; in production only X's real one may sign webhooks.
+    X_CONSUMER_SECRET = _env("X_CONSUMER_SECRET")
     SOCKETIO_ASYNC_MODE = _env("SOCKETIO_ASYNC_MODE", "gevent")
     DEMO_DATA = False
     SESSION_COOKIE_SECURE = _env_bool("SESSION_COOKIE_SECURE", True)
