@@ -512,9 +512,10 @@ def oracle_between(calendar: BusinessCalendar, a: datetime, b: datetime) -> time
             hours = calendar.weekly[day.weekday()]
         for start, end in hours:
             s, e = time.fromisoformat(start), None if end == "24:00" else time.fromisoformat(end)
-            opens = datetime.combine(day, s, tz)
+            # In UTC: Python subtracts two datetimes of one zone as wall times, ignoring DST.
+            opens = datetime.combine(day, s, tz).astimezone(UTC)
             next_day = 1 if e is None or e <= s else 0
-            closes = datetime.combine(day + timedelta(days=next_day), e or time(), tz)
+            closes = datetime.combine(day + timedelta(days=next_day), e or time(), tz).astimezone(UTC)
             lo, hi = max(opens, a), min(closes, b)
             if lo < hi:
                 pieces.append((lo, hi))
