@@ -112,6 +112,13 @@ class Config:
     EMAIL_MESSAGE_ID_DOMAIN = _env("EMAIL_MESSAGE_ID_DOMAIN", "kept.example")
     INBOUND_EMAIL_USERNAME = _env("INBOUND_EMAIL_USERNAME", "sendgrid")
     INBOUND_EMAIL_PASSWORD = _env("INBOUND_EMAIL_PASSWORD", "embedded-default")
+    # SendGrid caps Inbound Parse mail at 30 MB; a bigger POST is refused with 413.
+    INBOUND_EMAIL_MAX_BYTES = _env_int("INBOUND_EMAIL_MAX_BYTES", 30 * 1024 * 1024)
+    SENDGRID_TIMEOUT = _env_float("SENDGRID_TIMEOUT", 20.0)
+    # Public key of SendGrid's signed Event Webhook; events are refused while it is unset.
+    SENDGRID_EVENT_PUBLIC_KEY = _env("SENDGRID_EVENT_PUBLIC_KEY")
+    # No automatic mail to an address for this long after it hard-bounced.
+    BOUNCE_SUPPRESSION_DAYS = _env_int("BOUNCE_SUPPRESSION_DAYS", 30)
 
     X_CONSUMER_KEY = _env("X_CONSUMER_KEY")
     X_CONSUMER_SECRET = _env("X_CONSUMER_SECRET", "embedded-default-x-secret")

@@ -99,7 +99,8 @@ def build_mail(outbound: Outbound, settings: EmailSettings) -> Mail:
 
 def headers_for(outbound: Outbound, own_id: str, settings: EmailSettings) -> dict[str, str]:
     headers = {"Message-ID": f"<{own_id}>"}
-    thread = [ref for value in outbound.references for ref in message_ids(value) or [value]]
+    # Only real Message-IDs: a mail that came without one is stored under a derived "sha256:" key.
+    thread = [ref for value in outbound.references for ref in message_ids(value) if "@" in ref and not ref.startswith("sha256:")]
     if thread:
         kept = thread if len(thread) <= MAX_REFERENCES else [thread[0], *thread[-(MAX_REFERENCES - 1):]]
         headers["In-Reply-To"] = f"<{thread[-1]}>"

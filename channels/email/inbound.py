@@ -33,6 +33,8 @@ from channels.email.threading import (
 
 log = logging.getLogger(__name__)
 
+# Message.external_id holds 500 characters; a longer "id" is junk we still must recognise again.
+MAX_MESSAGE_ID = 400
 _ADDRESS = re.compile(r"^[^@\s<>()\[\],;:\"]+@[^@\s<>()\[\],;:\"]+\.[^@\s<>()\[\],;:\"]+$")
 
 
@@ -75,6 +77,8 @@ def read_inbound(form: FormData, body: bytes, settings: EmailSettings) -> Receiv
 
     raw_message_id = headers.raw("message-id")
     message_id = normalise_message_id(raw_message_id) or derived_message_id(identity_bytes)
+    if len(message_id) > MAX_MESSAGE_ID:
+        message_id = derived_message_id(message_id.encode("utf-8", "surrogateescape"))
     subject = headers.get("subject")
     if subject is None and "subject" in form:
         subject = decode_bytes(form.bytes("subject"), charsets.get("subject")).strip()
