@@ -5,6 +5,7 @@ from inbox.models.holding import QuarantinedPayload, SandboxDelivery, Setting
 from inbox.models.messages import Message, MessageAttachment
 from inbox.models.outbox import OutboxItem
 from inbox.models.suppression import EmailSuppression
+from inbox.models.surveys import FollowUp, Survey
 from inbox.models.tickets import Ticket, TicketEvent
 from inbox.models.types import utcnow
 
@@ -12,6 +13,7 @@ __all__ = [
     "Agent",
     "Customer",
     "EmailSuppression",
+    "FollowUp",
     "Identity",
     "Message",
     "MessageAttachment",
@@ -19,6 +21,7 @@ __all__ = [
     "QuarantinedPayload",
     "SandboxDelivery",
     "Setting",
+    "Survey",
     "Team",
     "Ticket",
     "TicketEvent",
