@@ -33,7 +33,9 @@ Why it is fast: the timeline is cut into fixed UTC blocks of about 100 days. The
 touching a block works out each local date's open intervals (public holidays are fetched once
 per year), merges them and keeps start and end lists in epoch microseconds with running totals
 of open time. A query is then a dictionary lookup and two bisects; a long duration skips whole
-blocks by their totals. Nothing steps minute by minute or day by day at query time.
+blocks by their totals. Nothing steps minute by minute or day by day at query time. Equal
+calendars share these caches, so one rebuilt from its spec for each request starts warm; still,
+keep the calendar object where you can, as validating a spec costs more than a due time.
 """
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from itertools import pairwise
 from types import MappingProxyType
 from typing import Any
@@ -258,8 +261,9 @@ class BusinessCalendar:
         init(self, "_never_closes", full_week and not (country or closed or special))
         init(self, "_key", (timezone, week, country, subdivision, closed,
                             tuple(sorted(special.items()))))
-        init(self, "_holiday_years", {})
-        init(self, "_blocks", {})
+        holiday_years, blocks = _shared_caches(self._key)
+        init(self, "_holiday_years", holiday_years)
+        init(self, "_blocks", blocks)
 
     @classmethod
     def from_spec(cls, spec: Mapping[str, Any]) -> BusinessCalendar:
@@ -540,6 +544,12 @@ class BusinessCalendar:
             else:
                 lo = mid
         return hi * _US
+
+
+@lru_cache(maxsize=256)
+def _shared_caches(key: tuple[Any, ...]) -> tuple[dict[int, Any], dict[int, Any]]:
+    """Caches shared by equal calendars, so one rebuilt from its spec per request starts warm."""
+    return {}, {}
 
 
 def _offset(blk: tuple[list[int], list[int], list[int], int], t: int) -> int:
