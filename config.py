@@ -90,6 +90,11 @@ class Config:
     AUTOMATIC_PER_HOUR = _env_int("AUTOMATIC_PER_HOUR", 3)
     AUTOMATIC_PER_DAY = _env_int("AUTOMATIC_PER_DAY", 10)
 
+    # Satisfaction surveys: minutes after solving (admins can change it on the surveys page), and
+    # how long the one-click links in them stay valid.
+    SURVEY_DELAY_MINUTES = _env_int("SURVEY_DELAY_MINUTES", 60)
+    SURVEY_LINK_MAX_AGE_DAYS = _env_int("SURVEY_LINK_MAX_AGE_DAYS", 30)
+
     ATTACHMENTS_DIR = _env("ATTACHMENTS_DIR", str(INSTANCE_DIR / "attachments"))
     ATTACHMENT_MAX_BYTES = _env_int("ATTACHMENT_MAX_BYTES", 25 * 1024 * 1024)
 
