@@ -371,7 +371,7 @@ class BusinessCalendar:
     def between(self, a: datetime, b: datetime) -> timedelta:
         return timedelta(microseconds=self.between_us(_to_us(a), _to_us(b)))
 
-    # -- epoch-microsecond API -------------------------------------------------------------
+    # -- epoch-microsecond API: the same operations on integers, for replaying many events ---
 
     def is_open_us(self, t: int) -> bool:
         starts, ends, _, _ = self._block(t >> _BLOCK_SHIFT)
@@ -379,6 +379,7 @@ class BusinessCalendar:
         return i >= 0 and t < ends[i]
 
     def add_us(self, start: int, duration: int) -> int:
+        """Like :func:`add_business_time`, on epoch microseconds."""
         if duration <= 0:
             if duration < 0:
                 raise ValueError("a business-time duration cannot be negative")
@@ -405,6 +406,7 @@ class BusinessCalendar:
         return ends[j] - (cum[j] - target)
 
     def between_us(self, a: int, b: int) -> int:
+        """Like :func:`business_time_between`, on epoch microseconds."""
         if b < a:
             return -self.between_us(b, a)
         ka, kb = a >> _BLOCK_SHIFT, b >> _BLOCK_SHIFT
