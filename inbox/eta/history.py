@@ -47,6 +47,7 @@ class Outlook:
     bounds: tuple[float, ...]
     staff: tuple[float, ...]
     staff_cum: tuple[float, ...]
+    starts_cum: tuple[float, ...]             # running total of agents coming online
     arrivals: Mapping[str, tuple[float, ...]]
     arrivals_cum: Mapping[str, tuple[float, ...]]
     learned: bool
@@ -59,13 +60,14 @@ class Outlook:
 class RecentStats:
     """The history summary the predictor needs, as of one instant."""
 
-    service_rate: float                       # first replies per busy agent-second
+    service_rate: float                       # takes per busy agent-second
     service_replies: float                    # evidence behind it (decayed count)
     reply_delays: Mapping[str, tuple[float, ...]]
     class_mix: Mapping[str, Mapping[str, float]]
     abandon_share: Mapping[str, float]
     surge: Mapping[str, float]                # extra arrivals per second, last hour
-    busy_agents: float                        # online agents still busy after their last reply
+    free_chances: tuple[float, ...]           # per online agent: P(idle now)
+    service_weight: Mapping[str, float]       # a channel's handling time over the average
     outlook: Outlook
 
 
@@ -107,9 +109,10 @@ class TeamHistory:
         self._first: float | None = None
         self._staff_slots: dict[date, list[float]] = defaultdict(lambda: [0.0] * 100)
         self._arrival_slots: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0.0] * 100)
-        self._busy_seconds = _Decayed(SERVICE_HALF_LIFE)
-        self._busy_replies = _Decayed(SERVICE_HALF_LIFE)
-        self._last_reply: dict[str, float] = {}
+        self._last_reply: dict[str, tuple[float, str]] = {}     # agent -> (time, channel)
+        self._last_take: dict[str, float] = {}
+        self._gaps: dict[str, _Decayed] = {}
+        self._gap_counts: dict[str, _Decayed] = {}
         self._took_on_return: dict[str, float] = {}
         self._delays: dict[str, deque[float]] = {ch: deque(maxlen=REPLY_DELAY_SAMPLES) for ch in channels}
         self._mix: dict[tuple[str, str], _Decayed] = {}
@@ -128,6 +131,9 @@ class TeamHistory:
             # Work was waiting, so the agent took a ticket at once: the delay to their next
             # first reply is the take-to-reply delay, otherwise unobservable.
             self._took_on_return[agent] = t
+            self._last_take[agent] = t
+        else:
+            self._last_take.pop(agent, None)
 
     def agent_offline(self, at: datetime, agent: str) -> None:
         self._advance(at)
@@ -146,9 +152,18 @@ class TeamHistory:
         tk = self.waiting.pop(ticket, None)
         if tk is None:
             return
-        self._busy_replies.add(t, 1.0)
         if agent is not None:
-            self._last_reply[agent] = t
+            prev = self._last_reply.get(agent)
+            if prev is not None and agent in self.online and tk.arrived <= prev[0] and \
+                    prev[0] >= self.online[agent]:
+                # This ticket was already waiting when the agent sent the previous first reply,
+                # so the agent went straight from one ticket to the next: the two replies are
+                # one handling time apart (give or take the two take-to-reply delays).
+                ch = prev[1]
+                self._gaps.setdefault(ch, _Decayed(SERVICE_HALF_LIFE)).add(t, t - prev[0])
+                self._gap_counts.setdefault(ch, _Decayed(SERVICE_HALF_LIFE)).add(t, 1.0)
+            self._last_reply[agent] = (t, tk.channel)
+            self._last_take[agent] = t
             took = self._took_on_return.pop(agent, None)
             if took is not None:
                 self._delays.setdefault(tk.channel, deque(maxlen=REPLY_DELAY_SAMPLES)).append(
@@ -178,8 +193,6 @@ class TeamHistory:
             n = len(self.online)
             if n:
                 self._accumulate_staff(self._t, t, n)
-                if self.waiting:
-                    self._busy_seconds.add(t, n * (t - self._t))
         self._t = max(self._t, t)
         return t
 
@@ -201,11 +214,13 @@ class TeamHistory:
 
     def stats(self, at: datetime) -> RecentStats:
         t = at.timestamp()
-        busy_s = self._busy_seconds.at(t)
-        replies = self._busy_replies.at(t)
+        replies = sum(c.at(t) for c in self._gap_counts.values())
+        busy_s = sum(g.at(t) for g in self._gaps.values())
         mu = (replies + PRIOR_REPLIES) / (busy_s + PRIOR_REPLIES * PRIOR_SERVICE_SECONDS)
-        busy = sum(math.exp(-mu * (t - self._last_reply[a]))
-                   for a in self.online if a in self._last_reply)
+        # An agent idle since coming online is free; one who replied (or took work) e seconds
+        # ago is still handling it with probability exp(-μe).
+        free = tuple(1.0 - math.exp(-mu * (t - self._last_take[a])) if a in self._last_take else 1.0
+                     for a in self.online)
         return RecentStats(
             service_rate=mu,
             service_replies=replies,
@@ -213,9 +228,24 @@ class TeamHistory:
             class_mix=self._class_mix(t),
             abandon_share=self._abandon_shares(t),
             surge=self._surges(t),
-            busy_agents=busy,
+            free_chances=free,
+            service_weight=self._service_weights(t),
             outlook=self.outlook(t),
         )
+
+    def _service_weights(self, t: float) -> dict[str, float]:
+        means = {}
+        total = count = 0.0
+        for ch, g in self._gaps.items():
+            n = self._gap_counts[ch].at(t)
+            if n >= 10:
+                means[ch] = g.at(t) / n
+                total += g.at(t)
+                count += n
+        if not count:
+            return {}
+        avg = total / count
+        return {ch: m / avg for ch, m in means.items()}
 
     def _reply_delay_points(self) -> dict[str, tuple[float, ...]]:
         pooled = sorted(x for d in self._delays.values() for x in d)
@@ -327,6 +357,7 @@ class TeamHistory:
             bounds=tuple(bounds),
             staff=tuple(staff),
             staff_cum=_running(s * SLOT for s in staff),
+            starts_cum=_running(max(0.0, b - a) for a, b in zip([staff[0], *staff], staff, strict=False)),
             arrivals={ch: tuple(v) for ch, v in arrivals.items()},
             arrivals_cum={ch: _running(v) for ch, v in arrivals.items()},
             learned=learned,

@@ -41,6 +41,7 @@ DEFAULT_TARGETS = {(ch, pr): t * s for ch, t in TARGET_SECONDS.items()
 STAFF_MEMORY = 2700.0      # how long a departure from the usual staffing is expected to last
 SURGE_MEMORY = 7200.0      # how long an arrival surge is expected to last
 RATE_SPREAD = 0.12         # day-to-day spread of the service rate beyond sampling noise
+JUMP_SPREAD = 0.15         # day-to-day spread of arrival volume around the usual
 NEAR_SLOTS = 12
 HORIZON = 90 * 86400.0
 # Three-point Gauss–Hermite rule for a standard normal: nodes and weights.
@@ -107,27 +108,30 @@ def _running_at(bounds: Sequence[float], cum: Sequence[float], t: float) -> floa
 
 
 class _Clock:
-    """A cumulative amount from ``now``: explicit over the next hours, then ``scale`` times a
-    running total shared by all predictions of the day (an outlook column)."""
+    """A cumulative amount from ``now``: explicit over the next hours, then running totals
+    shared by all predictions of the day (outlook columns), each times a factor."""
 
-    __slots__ = ("far_bounds", "far_cum", "near_bounds", "near_cum", "offset", "scale", "surge")
+    __slots__ = ("far", "far_bounds", "near_bounds", "near_cum", "offset", "surge")
 
     def __init__(self, near_bounds: list[float], near_cum: list[float],
-                 far_bounds: Sequence[float], far_cum: Sequence[float], scale: float,
+                 far_bounds: Sequence[float], far: Sequence[tuple[float, Sequence[float]]],
                  surge: float = 0.0):
         self.near_bounds, self.near_cum = near_bounds, near_cum
-        self.far_bounds, self.far_cum, self.scale = far_bounds, far_cum, scale
-        self.offset = near_cum[-1] - scale * _running_at(far_bounds, far_cum, near_bounds[-1])
+        self.far_bounds, self.far = far_bounds, far
+        self.offset = near_cum[-1] - self._far(near_bounds[-1])
         self.surge = surge   # extra arrivals per second now, fading over SURGE_MEMORY
+
+    def _far(self, t: float) -> float:
+        return sum(k * _running_at(self.far_bounds, cum, t) for k, cum in self.far)
 
     def at(self, t: float) -> float:
         nb = self.near_bounds
         if t <= nb[0]:
-            value = 0.0
-        elif t < nb[-1]:
+            return 0.0
+        if t < nb[-1]:
             value = _running_at(nb, self.near_cum, t)
         else:
-            value = self.offset + self.scale * _running_at(self.far_bounds, self.far_cum, t)
+            value = self.offset + self._far(t)
         if self.surge:
             value += self.surge * SURGE_MEMORY * (1.0 - math.exp(-(t - nb[0]) / SURGE_MEMORY))
         return value
@@ -136,11 +140,12 @@ class _Clock:
 class WaitForecast:
     """The distribution of one ticket's wait (seconds from ``now`` to the first reply)."""
 
-    def __init__(self, now: float, backlog: float, capacity: _Clock,
+    def __init__(self, now: float, immediate: float, backlog: float, capacity: _Clock,
                  jumps: list[tuple[float, float, _Clock]], reply_delays: Sequence[float],
                  rate_spread: float):
         self.now = now
-        self.backlog = backlog            # takes needed, counting this ticket, before jump-ins
+        self.immediate = immediate        # P(an idle agent takes the ticket on arrival)
+        self.backlog = backlog            # work (in average tickets) before the take, if not
         self._capacity = capacity
         self._jumps = jumps               # (cutoff, weight, expected arrivals of a channel)
         self._delays = tuple(reply_delays) or (0.0,)
@@ -150,15 +155,22 @@ class WaitForecast:
         """P(an agent has taken the ticket by epoch second ``s``)."""
         if s < self.now:
             return 0.0
-        if self.backlog <= 0.0:
+        if self.immediate >= 1.0:
             return 1.0
         m = self._capacity.at(s)
         if m <= 0.0:
-            return 0.0
+            return self.immediate
         n = self.backlog
+        jumped = 0.0
         for cutoff, weight, clock in self._jumps:
-            n += weight * clock.at(min(s, cutoff))
-        return sum(w * _gamma_cdf(n, m * k) for k, w in self._mult)
+            jumped += weight * clock.at(min(s, cutoff))
+        n += jumped
+        # The work to get through is uncertain beyond the handling times: how many jump in is
+        # itself Poisson, and the usual arrival rate is only known to about JUMP_SPREAD.
+        var = n + jumped + (JUMP_SPREAD * jumped) ** 2
+        shape, scale = n * n / var, var / n
+        busy = sum(w * _gamma_cdf(shape, m * k / scale) for k, w in self._mult)
+        return self.immediate + (1.0 - self.immediate) * busy
 
     def cdf(self, wait: float) -> float:
         s = self.now + wait
@@ -183,6 +195,20 @@ class WaitForecast:
         return hi
 
 
+def _at_least(chances: Sequence[float], k: int) -> float:
+    """P(at least k of independent events with these chances happen)."""
+    if k <= 0:
+        return 1.0
+    if k > len(chances):
+        return 0.0
+    dist = [1.0] + [0.0] * k          # dist[j] = P(exactly j so far), capped at k
+    for p in chances:
+        for j in range(k, 0, -1):
+            dist[j] = dist[j] * (1.0 - p) + dist[j - 1] * p if j < k else dist[j] + dist[j - 1] * p
+        dist[0] *= 1.0 - p
+    return dist[k]
+
+
 def forecast_wait(state: LiveState) -> WaitForecast:
     """Build the wait distribution for the ticket described by ``state``."""
     st = state.stats
@@ -191,21 +217,26 @@ def forecast_wait(state: LiveState) -> WaitForecast:
     due = state.due.timestamp()
     mu = st.service_rate
     cap = max(state.agent_capacity, 1e-9)
-    online = state.agents_online * cap
+    weight = st.service_weight
 
-    # Tickets ahead that will still need an agent: a chat visitor may leave first.
-    ahead = sum(1.0 - st.abandon_share.get(t.channel, 0.0) for t in state.ahead)
+    # Work ahead in average tickets; a chat visitor ahead may leave before being taken.
+    ahead = sum(weight.get(t.channel, 1.0) * (1.0 - st.abandon_share.get(t.channel, 0.0))
+                for t in state.ahead)
+    # The ticket is taken on arrival if there are more idle seats than waiting tickets.
+    needed = state.queue_length + 1
     if state.agents_free is not None:
-        free = state.agents_free
+        immediate = 1.0 if state.agents_free >= needed else 0.0
+    elif cap == 1.0:
+        immediate = _at_least(st.free_chances, needed)
     else:
-        free = max(0.0, online - st.busy_agents * cap - state.queue_length)
-    backlog = ahead + 1.0 - free
+        free = sum(st.free_chances) * cap
+        immediate = 1.0 if free >= needed + 0.5 else 0.0
 
-    capacity = _capacity_clock(now, online, cap * mu, ol)
+    capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol)
     jumps = _jump_ins(state, now, due)
     delays = st.reply_delays.get(state.channel) or _prior_delays(mu)
     spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2)
-    return WaitForecast(now, backlog, capacity, jumps, delays, spread)
+    return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread)
 
 
 def _prior_delays(mu: float) -> tuple[float, ...]:
@@ -214,11 +245,12 @@ def _prior_delays(mu: float) -> tuple[float, ...]:
     return tuple(-mean * math.log(1 - p) for p in (0.1, 0.3, 0.5, 0.7, 0.9))
 
 
-def _capacity_clock(now: float, online: float, rate: float, ol: Outlook) -> _Clock:
-    """Cumulative expected takes from the usual staffing, bent towards who is online now.
-
-    A team that has not yet been seen working falls back on the calendar (the outlook's
-    staffing is then the open share of each slot), staffed as now or by one agent.
+def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outlook) -> _Clock:
+    """Expected takes from now: agents online take at ``rate`` each, and an agent coming online
+    (a shift start, the end of a break) takes a waiting ticket at once. Staffing is the usual
+    for each slot, bent towards who is online now. A team not yet seen working falls back on
+    the calendar (the outlook's staffing is then the open share of each slot), staffed as now
+    or by one agent.
     """
     i = ol.slot_at(now)
     scale = 1.0 if ol.learned else max(online, 1.0)
@@ -226,6 +258,7 @@ def _capacity_clock(now: float, online: float, rate: float, ol: Outlook) -> _Clo
     bounds = [now]
     cum = [0.0]
     t = now
+    prev = online
     for j in range(i, min(i + NEAR_SLOTS, len(ol.staff))):
         end = ol.bounds[j + 1]
         if end <= t:
@@ -236,10 +269,11 @@ def _capacity_clock(now: float, online: float, rate: float, ol: Outlook) -> _Clo
             agents = usual + (online - usual_now) * decay
         else:
             agents = usual * (1.0 - (1.0 - online / usual_now) * decay)
-        cum.append(cum[-1] + rate * agents * (end - t))
+        cum.append(cum[-1] + rate * agents * (end - t) + cap * max(0.0, agents - prev))
+        prev = agents
         bounds.append(end)
         t = end
-    return _Clock(bounds, cum, ol.bounds, ol.staff_cum, rate * scale)
+    return _Clock(bounds, cum, ol.bounds, ((rate * scale, ol.staff_cum), (cap * scale, ol.starts_cum)))
 
 
 def _jump_ins(state: LiveState, now: float, due: float) -> list[tuple[float, float, _Clock]]:
@@ -259,7 +293,7 @@ def _jump_ins(state: LiveState, now: float, due: float) -> list[tuple[float, flo
             if clock is None:
                 clock = _arrival_clock(now, ol, ch, st.surge.get(ch, 0.0))
                 clocks[ch] = clock
-            jumps.append((cutoff, share * stay, clock))
+            jumps.append((cutoff, share * stay * st.service_weight.get(ch, 1.0), clock))
     return jumps
 
 
@@ -267,8 +301,8 @@ def _arrival_clock(now: float, ol: Outlook, channel: str, surge: float) -> _Cloc
     """Expected arrivals of a channel from now: the usual rate plus the recent surge, fading."""
     cum = ol.arrivals_cum.get(channel)
     if cum is None:
-        return _Clock([now, now + 1.0], [0.0, 0.0], (now, now + 1.0), (0.0, 0.0), 0.0, surge)
-    return _Clock([now, now], [0.0, 0.0], ol.bounds, cum, 1.0, surge)
+        return _Clock([now, now], [0.0, 0.0], (now, now + 1.0), (), surge)
+    return _Clock([now, now], [0.0, 0.0], ol.bounds, ((1.0, cum),), surge)
 
 
 def median_and_promise(forecast: WaitForecast, level: float, median_level: float = 0.5
