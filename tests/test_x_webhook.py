@@ -6,7 +6,13 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from channels.x.demo import XUser, direct_message, mention, signed_request
+from channels.x.demo import (
+    XUser,
+    direct_message,
+    mention,
+    signed_request,
+    webhook_delivery,
+)
 from channels.x.signature import SIGNATURE_HEADER, sign
 from inbox.extensions import db
 from inbox.models import Identity, Message, QuarantinedPayload, Ticket
@@ -244,10 +250,19 @@ def test_a_customer_event_we_cannot_read_is_quarantined_and_acknowledged(client)
 
 @pytest.mark.config()
 def test_the_sandbox_accepts_demo_traffic_signed_with_the_embedded_secret(client, app):
-    account = XUser(app.config["X_ACCOUNT_ID"], app.config["X_ACCOUNT_HANDLE"], "Kept Support")
-    body = mention(AIKO, f"@{account.username} こんにちは、注文が届きません", account=account)
+    raw, headers = webhook_delivery(app.config, AIKO, "こんにちは、注文が届きません", lang="ja")
 
-    response = post(client, body, secret=app.config["X_CONSUMER_SECRET"])
+    response = client.post(URL, data=raw, headers=headers)
 
     assert response.status_code == 200
-    assert messages()[0].text == f"@{account.username} こんにちは、注文が届きません"
+    [message] = messages()
+    assert message.text == f"@{app.config['X_ACCOUNT_HANDLE']} こんにちは、注文が届きません"
+    assert message.ticket.language == "ja"
+
+
+@pytest.mark.config()
+def test_demo_dms_go_through_the_same_route(client, app):
+    raw, headers = webhook_delivery(app.config, AIKO, "注文番号は12345です", dm=True)
+
+    assert client.post(URL, data=raw, headers=headers).json["stored"] == 1
+    assert messages()[0].meta["public"] is False

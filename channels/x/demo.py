@@ -50,6 +50,7 @@ def snowflake(at: float | None = None) -> str:
 def mention(
     author: XUser, text: str, *, account: XUser, in_reply_to: str | None = None,
     conversation_id: str | None = None, post_id: str | None = None, at: datetime | None = None,
+    lang: str = "und",
 ) -> dict[str, Any]:
     """A ``post.mention.create`` (or, with ``in_reply_to``, ``post.reply.create``) envelope."""
     post_id = post_id or snowflake()
@@ -60,7 +61,7 @@ def mention(
         "conversation_id": conversation_id or (in_reply_to if in_reply_to else post_id),
         "created_at": _iso(at),
         "edit_history_tweet_ids": [post_id],
-        "lang": "und",
+        "lang": lang,
         "possibly_sensitive": False,
         "reply_settings": "everyone",
         "display_text_range": [0, len(text)],
@@ -99,6 +100,24 @@ def direct_message(
     }
     # dm.* event ids are opaque signed numbers, unrelated to the DM event id.
     return _envelope(str(-random.getrandbits(62)), "dm.received", "dm-inbound", account, payload, None)
+
+
+def webhook_delivery(
+    config: Mapping[str, Any], author: XUser, text: str, *, dm: bool = False, lang: str = "und",
+    in_reply_to: str | None = None,
+) -> tuple[bytes, dict[str, str]]:
+    """A customer's mention (or DM) to our account, signed as X would sign it for this install.
+
+    POST the result to ``/channels/x/webhook`` (demo traffic, sandbox page, tests).
+    """
+    account = our_account(config)
+    if dm:
+        body = direct_message(author, text, account=account)
+    else:
+        if not text.startswith(f"@{account.username}"):
+            text = f"@{account.username} {text}"
+        body = mention(author, text, account=account, in_reply_to=in_reply_to, lang=lang)
+    return signed_request(body, str(config.get("X_CONSUMER_SECRET") or ""))
 
 
 def signed_request(body: Mapping[str, Any] | bytes, secret: str) -> tuple[bytes, dict[str, str]]:

@@ -62,7 +62,8 @@ def poll(client: tweepy.Client, settings: XSettings, now: datetime | None = None
     """Read new mentions and DMs once, if each stream is due; ingest them oldest first."""
     now = now or datetime.now(UTC)
     report = PollReport()
-    assert settings.account_id, "polling needs X_ACCOUNT_ID"
+    if not settings.account_id:
+        raise ValueError("polling X needs X_ACCOUNT_ID, the support account's user id")
     ours = frozenset({settings.account_id})
     _run_stream(MENTIONS, now, settings, report,
                 lambda cursor: _new_mentions(client, settings, cursor, now),

@@ -49,8 +49,6 @@ def receive() -> tuple[Response, int]:
 
     settings = XSettings.from_config(current_app.config)
     parsed = payloads.parse(body, raw, account_id=settings.account_id)
-    for reason, _event in parsed.unreadable:
-        quarantine.keep(X, raw, reason, {"route": "webhook"})
     stored = duplicates = 0
     for inbound in parsed.inbound:
         # An exception propagates: X gets a 5xx and redelivers, and the messages of this body
@@ -60,6 +58,9 @@ def receive() -> tuple[Response, int]:
             duplicates += 1
         else:
             stored += 1
+    # Set aside only once the body's messages are in, so a redelivery does not hold it twice.
+    for reason, _event in parsed.unreadable:
+        quarantine.keep(X, raw, reason, {"route": "webhook"})
     if parsed.ignored:
         log.debug("X webhook ignored: %s", "; ".join(parsed.ignored))
     return jsonify(
