@@ -19,7 +19,6 @@ from channels.base import EMAIL, Attachment, Identity, Inbound
 from channels.email.autoreply import classify
 from channels.email.bounces import Bounce, read_bounce
 from channels.email.charsets import decode_bytes, decode_header_value, language_of
-from channels.email.filenames import safe_filename
 from channels.email.formdata import FormData
 from channels.email.mime import MailParts, html_to_text, parse_headers, parse_mime
 from channels.email.quoting import latest_reply
@@ -30,6 +29,7 @@ from channels.email.threading import (
     normalise_message_id,
     thread_hints,
 )
+from inbox.attachments import safe_filename
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ import nh3
 
 from channels.base import Attachment
 from channels.email.charsets import decode_bytes, decode_header_value
-from channels.email.filenames import safe_filename
+from inbox.attachments import safe_filename
 
 
 class Headers:

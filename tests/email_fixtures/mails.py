@@ -17,6 +17,7 @@ from email.mime.text import MIMEText
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg=="
 )
+PDF = b"%PDF-1.4\n%fake invoice\n"
 
 
 def encoded_word(text: str, charset: str, codec: str | None = None) -> str:
@@ -82,7 +83,7 @@ def nested_mail(**values: str) -> bytes:
     mixed = MIMEMultipart("mixed")
     headers(mixed, **values)
     mixed.attach(related)
-    pdf = MIMEApplication(b"%PDF-1.4\n%fake invoice\n", "pdf")
+    pdf = MIMEApplication(PDF, "pdf")
     pdf.add_header("Content-Disposition", "attachment", filename=("utf-8", "", "請求書 2026.pdf"))
     mixed.attach(pdf)
     evil = MIMEApplication(b"#!/bin/sh\n", "octet-stream")
@@ -155,3 +156,23 @@ def malformed_mail() -> bytes:
         + "ご注文の件".encode("shift_jis")
         + b"\r\n"
     )
+
+
+def with_attachment(data: bytes, filename: str, content_type: str, **values: str) -> bytes:
+    message = EmailMessage(policy=policy.SMTP)
+    headers(message, **values)
+    message.set_content("Please see the attached file.")
+    maintype, subtype = content_type.split("/")
+    message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
+    return message.as_bytes()
+
+
+def html_mail(html: str, *, with_image: bool = False, **values: str) -> bytes:
+    """An HTML mail (with a text alternative), optionally with the inline PNG ``photo1@example.com``."""
+    message = EmailMessage(policy=policy.SMTP)
+    headers(message, **values)
+    message.set_content("This mail is best viewed in HTML.")
+    message.add_alternative(html, subtype="html")
+    if with_image:
+        message.get_payload()[1].add_related(PNG, maintype="image", subtype="png", cid="<photo1@example.com>")
+    return message.as_bytes()
