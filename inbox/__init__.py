@@ -121,12 +121,14 @@ def _register_blueprints(app: Flask) -> None:
     from channels import registry
     from inbox.extensions import csrf
     from inbox.web import admin, api, attachments, auth, sandbox, workspace
+    from inbox.web import surveys as survey_pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspace.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(sandbox.bp, url_prefix="/sandbox")
+    app.register_blueprint(survey_pages.bp)
     app.register_blueprint(attachments.bp)
     # The API checks CSRF itself: bearer-token calls need none, cookie-session calls do.
     csrf.exempt(api.bp)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from channels.base import Inbound
-from inbox import attachments, events, notices, quarantine, realtime, routing
+from inbox import attachments, events, notices, quarantine, realtime, routing, surveys
 from inbox.extensions import db
 from inbox.models import Customer, Identity, Message, Ticket, utcnow
 from inbox.models.tickets import OPEN_STATUSES
@@ -112,6 +112,7 @@ def _ingest_once(inbound: Inbound, now: datetime) -> IngestResult:
     if not inbound.auto_generated:
         sla.on_customer_message(ticket, message, created=created or reopened, now=now)
         notices.on_customer_message(ticket, message, created=created or reopened, now=now)
+        surveys.on_customer_message(ticket, now=now)
 
     realtime.announce_ticket("ticket.created" if created else "ticket.updated", ticket, ticket_summary(ticket))
     realtime.announce_ticket("message.created", ticket, message_dict(message))

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from channels.base import Attachment, Identity as RecipientIdentity, Outbound
-from inbox import attachments, events, outbox, realtime
+from inbox import attachments, events, outbox, realtime, surveys
 from inbox.extensions import db
 from inbox.models import Agent, Identity, Message, Team, Ticket, utcnow
 from inbox.models.tickets import PRIORITIES, STATUSES
@@ -216,6 +216,7 @@ def _set_status(ticket: Ticket, new: str, agent: Agent | None, now: datetime) ->
         ticket.solved_at = None
     events.record(ticket, "status.changed", actor=agent, at=now, old=old, new=new)
     sla.on_status_change(ticket, old, new, now=now)
+    surveys.on_status_change(ticket, old, new, now=now)
 
 
 def _set_field(ticket: Ticket, field: str, value: Any, agent: Agent | None, now: datetime) -> None:
