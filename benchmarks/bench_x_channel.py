@@ -31,8 +31,11 @@ REQUESTS = 300
 
 def percentiles(samples: list[float]) -> str:
     ordered = sorted(samples)
-    p = lambda q: ordered[min(len(ordered) - 1, int(q * len(ordered)))]
-    return f"p50 {p(0.5):6.1f} ms  p95 {p(0.95):6.1f} ms  max {ordered[-1]:6.1f} ms"
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return f"p50 {at(0.5):6.1f} ms  p95 {at(0.95):6.1f} ms  max {ordered[-1]:6.1f} ms"
 
 
 def timed_posts(client, bodies: list[dict]) -> list[float]:

@@ -103,7 +103,8 @@ def test_a_thread_that_failed_part_way_continues_after_the_posts_already_publish
 def test_a_long_reply_in_dm_mode_is_one_direct_message():
     responses.post(
         f"{API}/dm_conversations/with/2222222222222222222/messages",
-        json={"data": {"dm_conversation_id": "1111111111111111111-2222222222222222222", "dm_event_id": "6000000000000000001"}},
+        json={"data": {"dm_conversation_id": "1111111111111111111-2222222222222222222",
+                       "dm_event_id": "6000000000000000001"}},
         status=201,
     )
     text = "Your order details: " + "item, " * 100

@@ -4,6 +4,12 @@ Inbound arrives by webhook (:mod:`channels.x.webhook`: the X Activity API, or th
 Activity API v1.1) or by polling (:mod:`channels.x.polling`); both normalise to the same
 :class:`channels.base.Inbound`. Outbound goes through :class:`channels.x.adapter.XAdapter` and a
 real ``tweepy.Client``; without credentials the channel runs in sandbox mode.
+
+Setting up an account: register ``<PUBLIC_URL>/channels/x/webhook`` as the app's V2 webhook
+(X answers its CRC with ``X_CONSUMER_SECRET``) and subscribe the support account; set
+``X_CONSUMER_KEY``, ``X_CONSUMER_SECRET``, ``X_ACCESS_TOKEN``, ``X_ACCESS_TOKEN_SECRET`` (the
+account's OAuth 1.0a user context, needed to post and DM) and ``X_ACCOUNT_ID``. Without webhook
+access, set ``X_POLLING=1`` (and ``X_BEARER_TOKEN`` for app-auth mention reads) instead.
 """
 from __future__ import annotations
 
