@@ -99,6 +99,7 @@ def replay(trace: Trace, q: float = 0.9) -> BacktestResult:
                 now=at, channel=ch, priority=pr, due=to_datetime(due),
                 ahead=[queued[tk] for _, _, tk in queue[:i]], queue_length=len(queue),
                 agents_online=len(history.online), stats=history.stats(at),
+                longest_wait=history.longest_wait(at),
             )
             p = promiser.promise(e.ticket, state)
             promises[KEPT][e.ticket] = p.promise.total_seconds()

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import random
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -55,7 +56,7 @@ class Calibrator:
     """Per-channel reading levels for wait forecasts, corrected as promises mature."""
 
     def __init__(self, q: float = 0.9, window: int = 300, min_samples: int = 30,
-                 step: float = 0.002, max_shift: float = 0.06):
+                 step: float = 0.002, max_shift: float = 0.06, seed: int = 0):
         self.q = q
         self.window = window
         self.min_samples = min_samples
@@ -64,6 +65,7 @@ class Calibrator:
         self._channels: dict[str, _Channel] = {}
         self._open: dict[str, _Open] = {}
         self._deadlines: list[tuple[float, str]] = []
+        self._rng = random.Random(seed)
 
     def _ch(self, channel: str) -> _Channel:
         ch = self._channels.get(channel)
@@ -111,7 +113,12 @@ class Calibrator:
             return
         c = self._ch(p.channel)
         wait = at - p.issued
-        pit = p.forecast.cdf(wait)
+        # Randomised PIT: a forecast with an atom (an idle agent answers at once) puts its
+        # outcomes anywhere within the atom's probability, not all at its top. Timestamps
+        # have one-second resolution, so the atom is what lies within the last second.
+        upper = p.forecast.cdf(wait)
+        lower = p.forecast.cdf(wait - 1.0) if wait >= 1.0 else 0.0
+        pit = lower + self._rng.random() * (upper - lower)
         if p.late:
             _remove(c.values, p.level)
             pit = max(pit, p.level)

@@ -183,6 +183,12 @@ class TeamHistory:
         total.add(self._t, 1.0)
         return self._ended.setdefault(key, _Decayed(MIX_HALF_LIFE))
 
+    def longest_wait(self, at: datetime) -> float:
+        """Seconds the oldest waiting ticket has waited (0 when none is waiting)."""
+        for tk in self.waiting.values():     # insertion order: the oldest first
+            return max(0.0, at.timestamp() - tk.arrived)
+        return 0.0
+
     # -- bookkeeping -----------------------------------------------------------------------
 
     def _advance(self, at: datetime) -> float:

@@ -74,6 +74,7 @@ class LiveState:
     queue_length: int
     agents_online: int
     stats: RecentStats
+    longest_wait: float = 0.0
     agent_capacity: float = 1.0
     agents_free: float | None = None
     targets: Mapping[tuple[str, str], float] | None = None
@@ -224,7 +225,13 @@ def forecast_wait(state: LiveState) -> WaitForecast:
                 for t in state.ahead)
     # The ticket is taken on arrival if there are more idle seats than waiting tickets.
     needed = state.queue_length + 1
-    if state.agents_free is not None:
+    delays = st.reply_delays.get(state.channel) or _prior_delays(mu)
+    slowest_reply = max((max(v) for v in st.reply_delays.values() if v), default=max(delays))
+    if state.queue_length and state.longest_wait > slowest_reply:
+        # Someone has waited longer than a take-to-reply delay: nobody took it, so no agent
+        # has been idle since it arrived (an unanswered ticket may just be being written).
+        immediate = 0.0
+    elif state.agents_free is not None:
         immediate = 1.0 if state.agents_free >= needed else 0.0
     elif cap == 1.0:
         immediate = _at_least(st.free_chances, needed)
@@ -234,7 +241,6 @@ def forecast_wait(state: LiveState) -> WaitForecast:
 
     capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol)
     jumps = _jump_ins(state, now, due)
-    delays = st.reply_delays.get(state.channel) or _prior_delays(mu)
     spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2)
     return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread)
 

@@ -226,8 +226,8 @@ class _Sim:
                     share += (1 - team.night_share) * math.sin(math.pi * x) * math.pi / 2 / (hi - lo)
                 rate = volume * share
                 for s in team.surges:
-                    if s.start_day == offset and ch in s.channels and s.start_hour <= hour < s.start_hour + s.hours or s.start_day < offset and ch in s.channels and \
-                            (offset - s.start_day) * 24 + hour < s.start_hour + s.hours:
+                    since = (offset - s.start_day) * 24 + hour     # hours since the surge's day began
+                    if ch in s.channels and s.start_hour <= since < s.start_hour + s.hours:
                         rate *= s.factor
                 t = self.local(day, hour)
                 end = t + 3600.0
