@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from flask import Flask
+
 from channels.base import Adapter, X
-from channels.x import polling  # noqa: F401 - registers the polling job
 from channels.x.counting import MAX_POST_WEIGHT, count_x, split_for_x
 from channels.x.settings import XSettings
-from channels.x.webhook import blueprint
 
-__all__ = ["MAX_POST_WEIGHT", "blueprint", "count_x", "make_adapter", "split_for_x"]
+__all__ = ["MAX_POST_WEIGHT", "blueprint", "count_x", "init_app", "make_adapter", "split_for_x"]
 
 
 def make_adapter(config: Mapping[str, Any]) -> Adapter:
@@ -36,3 +36,18 @@ def make_adapter(config: Mapping[str, Any]) -> Adapter:
     from channels.x.state import DurableThreadProgress
 
     return XAdapter(make_client(settings), progress=DurableThreadProgress())
+
+
+def init_app(app: Flask) -> None:
+    """Register the polling job (it does nothing unless ``X_POLLING`` is set)."""
+    from channels.x import polling  # noqa: F401 - registering is the import's effect
+
+
+def __getattr__(name: str) -> Any:
+    # The composer's counter and the outbox worker import this package without needing the
+    # webhook views or the ingest path behind them.
+    if name == "blueprint":
+        from channels.x.webhook import blueprint
+
+        return blueprint
+    raise AttributeError(name)
