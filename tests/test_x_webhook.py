@@ -1,6 +1,7 @@
 """The X webhook route, end to end: signature, CRC, both payload formats, ingest and threading."""
 from __future__ import annotations
 
+import copy
 import json
 
 import pytest
@@ -115,6 +116,20 @@ def test_a_redelivered_mention_is_stored_once(client):
 
     assert (first.json["stored"], second.json["stored"], second.json["duplicates"]) == (1, 0, 1)
     assert count(Message) == 1 and count(Ticket) == 1
+
+
+def test_a_post_delivered_both_as_a_mention_and_as_a_reply_is_stored_once(client):
+    # A reply to our post that also @mentions us matches both subscriptions' filters; X sends one
+    # event for each, with different event ids and the same post.
+    as_reply = mention(AIKO, "@ExampleUser thanks!", account=US, in_reply_to="2080761390344937796")
+    as_mention = copy.deepcopy(as_reply)
+    as_mention["data"].update(event_type="post.mention.create", event_uuid="7777777777777777777")
+
+    post(client, as_reply)
+    response = post(client, as_mention)
+
+    assert response.json["duplicates"] == 1
+    assert count(Message) == 1
 
 
 def test_a_reply_within_the_conversation_joins_the_mentions_ticket(client):
