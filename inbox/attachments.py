@@ -5,6 +5,7 @@ under ``instance/`` by default), named by their SHA-256 so the same file mailed 
 once. Names and types coming from outside are never trusted: the name is cleaned, the type is
 sniffed from the bytes where they say what they are.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -6,6 +6,7 @@ sanitiser fix protects old mail too), and the result is shown in a sandboxed ``s
 with no script permission and its own Content-Security-Policy. Remote images stay blocked until
 an agent asks for them, because they tell the sender when and where the mail was read.
 """
+
 from __future__ import annotations
 
 import html as htmllib
@@ -17,9 +18,7 @@ from markupsafe import Markup
 
 # Presentational tags old and new mail clients emit, on top of nh3's safe defaults.
 _TAGS = set(nh3.ALLOWED_TAGS) | {"font", "tfoot"}
-_ATTRIBUTES: dict[str, set[str]] = {
-    tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()
-}
+_ATTRIBUTES: dict[str, set[str]] = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
 _ATTRIBUTES["*"] = {"style", "align", "valign", "bgcolor", "width", "height", "dir", "lang", "title", "border"}
 _ATTRIBUTES["table"] = _ATTRIBUTES.get("table", set()) | {"cellpadding", "cellspacing"}
 _ATTRIBUTES["td"] = _ATTRIBUTES.get("td", set()) | {"nowrap"}
@@ -29,15 +28,58 @@ _ATTRIBUTES["a"] = {"href", "title"}
 # nh3 drops style attributes unless told which properties may stay. Layout and typography only:
 # no position (overlaying our UI), no background shorthand or images (url() fetches are beacons).
 _STYLE_PROPERTIES = {
-    "color", "background-color", "font", "font-family", "font-size", "font-weight", "font-style",
-    "font-variant", "text-align", "text-decoration", "text-indent", "text-transform", "line-height",
-    "letter-spacing", "word-spacing", "white-space", "word-break", "overflow-wrap", "vertical-align",
-    "direction", "display", "width", "min-width", "max-width", "height", "min-height", "max-height",
-    "margin", "margin-top", "margin-right", "margin-bottom", "margin-left",
-    "padding", "padding-top", "padding-right", "padding-bottom", "padding-left",
-    "border", "border-top", "border-right", "border-bottom", "border-left", "border-color",
-    "border-style", "border-width", "border-radius", "border-collapse", "border-spacing",
-    "list-style-type", "table-layout", "float", "clear",
+    "color",
+    "background-color",
+    "font",
+    "font-family",
+    "font-size",
+    "font-weight",
+    "font-style",
+    "font-variant",
+    "text-align",
+    "text-decoration",
+    "text-indent",
+    "text-transform",
+    "line-height",
+    "letter-spacing",
+    "word-spacing",
+    "white-space",
+    "word-break",
+    "overflow-wrap",
+    "vertical-align",
+    "direction",
+    "display",
+    "width",
+    "min-width",
+    "max-width",
+    "height",
+    "min-height",
+    "max-height",
+    "margin",
+    "margin-top",
+    "margin-right",
+    "margin-bottom",
+    "margin-left",
+    "padding",
+    "padding-top",
+    "padding-right",
+    "padding-bottom",
+    "padding-left",
+    "border",
+    "border-top",
+    "border-right",
+    "border-bottom",
+    "border-left",
+    "border-color",
+    "border-style",
+    "border-width",
+    "border-radius",
+    "border-collapse",
+    "border-spacing",
+    "list-style-type",
+    "table-layout",
+    "float",
+    "clear",
 }
 _URL_SCHEMES = {"http", "https", "mailto", "tel", "cid", "data"}
 _DATA_IMAGE = re.compile(r"^data:image/(png|gif|jpeg|webp);base64,[a-z0-9+/=\s]+$", re.IGNORECASE)
@@ -96,6 +138,26 @@ def frame_policy(image_origins: tuple[str, ...] = (), allow_remote_images: bool 
     )
 
 
+def mail_document(
+    html: str,
+    cid_map: Mapping[str, str],
+    *,
+    allow_remote_images: bool = False,
+    image_origins: tuple[str, ...] = (),
+) -> str:
+    """A whole HTML document of the sanitised mail, carrying its own CSP in a meta tag."""
+    body = sanitise_mail_html(html, cid_map, allow_remote_images)
+    policy = frame_policy(image_origins, allow_remote_images)
+    return (
+        '<!doctype html><html><head><meta charset="utf-8">'
+        f'<meta http-equiv="Content-Security-Policy" content="{htmllib.escape(policy)}">'
+        '<meta name="referrer" content="no-referrer"><base target="_blank">'
+        "<style>body{margin:0;font:14px/1.45 system-ui,sans-serif;overflow-wrap:anywhere}"
+        "img{max-width:100%;height:auto}</style>"
+        f"</head><body>{body}</body></html>"
+    )
+
+
 def mail_frame(
     html: str,
     cid_map: Mapping[str, str],
@@ -109,16 +171,7 @@ def mail_frame(
     No ``allow-scripts`` and no ``allow-same-origin``: even HTML the sanitiser missed cannot run
     or reach the agent's session. Links open in a new tab, outside the sandbox.
     """
-    body = sanitise_mail_html(html, cid_map, allow_remote_images)
-    policy = frame_policy(image_origins, allow_remote_images)
-    document = (
-        "<!doctype html><html><head><meta charset=\"utf-8\">"
-        f"<meta http-equiv=\"Content-Security-Policy\" content=\"{htmllib.escape(policy)}\">"
-        "<meta name=\"referrer\" content=\"no-referrer\"><base target=\"_blank\">"
-        "<style>body{margin:0;font:14px/1.45 system-ui,sans-serif;overflow-wrap:anywhere}"
-        "img{max-width:100%;height:auto}</style>"
-        f"</head><body>{body}</body></html>"
-    )
+    document = mail_document(html, cid_map, allow_remote_images=allow_remote_images, image_origins=image_origins)
     return Markup(
         '<iframe class="mail-html" sandbox="{sandbox}" referrerpolicy="no-referrer" '
         'loading="lazy" title="{title}" srcdoc="{doc}"></iframe>'

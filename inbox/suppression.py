@@ -4,6 +4,7 @@ Sending notices to an address that bounces hurts our sender reputation and helps
 person's reply from an agent is still allowed (the agent sees the failure on the ticket and
 decides). The period is ``BOUNCE_SUPPRESSION_DAYS``.
 """
+
 from __future__ import annotations
 
 import logging

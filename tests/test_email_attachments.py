@@ -1,4 +1,5 @@
 """Attachments: stored outside the database, typed by their bytes, served only as downloads."""
+
 from __future__ import annotations
 
 import base64
@@ -24,8 +25,9 @@ def deliver(client, app, mime: bytes) -> Message:
     user, password = app.config["INBOUND_EMAIL_USERNAME"], app.config["INBOUND_EMAIL_PASSWORD"]
     body, content_type = raw_post(mime)
     token = base64.b64encode(f"{user}:{password}".encode()).decode()
-    response = client.post("/channels/email/inbound", data=body, content_type=content_type,
-                           headers={"Authorization": f"Basic {token}"})
+    response = client.post(
+        "/channels/email/inbound", data=body, content_type=content_type, headers={"Authorization": f"Basic {token}"}
+    )
     assert response.status_code == 200, response.text
     return db.session.get(Message, response.json["message_id"])
 
@@ -121,7 +123,9 @@ def test_only_images_are_served_inline(client, app):
 
 
 def test_the_agent_view_frame_resolves_cid_images_and_blocks_remote_ones(client, app):
-    mime = mails.html_mail('<p>Hi</p><img src="cid:photo1@example.com"><img src="https://tracker.example/p.gif">', with_image=True)
+    mime = mails.html_mail(
+        '<p>Hi</p><img src="cid:photo1@example.com"><img src="https://tracker.example/p.gif">', with_image=True
+    )
     message = deliver(client, app, mime)
     with app.test_request_context("/queue"):
         html = render_template_string("{{ message_html_frame(m) }}", m=message)

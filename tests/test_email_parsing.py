@@ -1,4 +1,5 @@
 """Inbound Parse POSTs → normalised Inbound values, without the web layer."""
+
 from __future__ import annotations
 
 import base64
@@ -107,7 +108,11 @@ def test_raw_mail_in_each_charset_decodes_body_subject_and_sender_name(charset, 
 @pytest.mark.parametrize(("charset", "codec", "text"), [c[:3] for c in CHARSET_CASES], ids=lambda v: str(v))
 def test_parsed_mode_fields_are_decoded_with_the_charsets_field(charset, codec, text):
     body = parsed_post(
-        headers=f"From: {mails.encoded_word(text[:5], charset, codec)} <customer@example.jp>\nSubject: {mails.encoded_word(text[:12], charset, codec)}\nMessage-ID: <p1@example.jp>\n",
+        headers=(
+            f"From: {mails.encoded_word(text[:5], charset, codec)} <customer@example.jp>\n"
+            f"Subject: {mails.encoded_word(text[:12], charset, codec)}\n"
+            "Message-ID: <p1@example.jp>\n"
+        ),
         text=text.encode(codec),
         html=f"<p>{text}</p>".encode(codec),
         charset=charset,
@@ -122,7 +127,7 @@ def test_parsed_mode_fields_are_decoded_with_the_charsets_field(charset, codec, 
 
 def test_an_encoded_word_split_inside_a_multibyte_character_is_rejoined():
     data = JAPANESE.encode("utf-8")
-    words = " ".join(f"=?UTF-8?B?{base64.b64encode(data[i:i + 7]).decode()}?=" for i in range(0, len(data), 7))
+    words = " ".join(f"=?UTF-8?B?{base64.b64encode(data[i : i + 7]).decode()}?=" for i in range(0, len(data), 7))
     inbound = read_raw(mails.plain_mail().replace(b"Subject: Question", b"Subject: " + words.encode()))
     assert inbound.subject == JAPANESE
 
@@ -185,7 +190,11 @@ def test_a_new_mail_without_hints_has_no_thread():
 
 
 def test_quoted_history_is_folded_and_the_full_text_kept():
-    text = "Thanks, that worked!\n\nOn Tue, Mar 3, 2026 at 10:00 AM Kept Support <support@kept.example> wrote:\n> Please restart the router.\n> Best, Ann\n"
+    text = (
+        "Thanks, that worked!\n\n"
+        "On Tue, Mar 3, 2026 at 10:00 AM Kept Support <support@kept.example> wrote:\n"
+        "> Please restart the router.\n> Best, Ann\n"
+    )
     inbound = read_raw(mails.plain_mail(text))
     assert inbound.text == "Thanks, that worked!"
     assert "Please restart the router." in inbound.meta["full_text"]
@@ -197,7 +206,13 @@ def test_out_of_office_is_marked_as_an_auto_reply():
 
 @pytest.mark.parametrize(
     ("header", "value"),
-    [("Auto-Submitted", "auto-generated"), ("X-Autoreply", "yes"), ("X-Autorespond", "vacation"), ("Precedence", "bulk"), ("X-Auto-Response-Suppress", "OOF")],
+    [
+        ("Auto-Submitted", "auto-generated"),
+        ("X-Autoreply", "yes"),
+        ("X-Autorespond", "vacation"),
+        ("Precedence", "bulk"),
+        ("X-Auto-Response-Suppress", "OOF"),
+    ],
 )
 def test_each_auto_reply_header_marks_the_mail(header, value):
     assert read_raw(mails.plain_mail(**{header.replace("-", "_"): value})).auto_kind == "auto-reply"

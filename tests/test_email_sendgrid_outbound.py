@@ -1,4 +1,5 @@
 """The SendGrid adapter against a fake SendGrid on 127.0.0.1, through the real sendgrid client."""
+
 from __future__ import annotations
 
 import base64
@@ -125,7 +126,12 @@ def test_attachments_are_sent_base64_with_inline_content_ids(adapter, fake):
     )
     adapter.send(reply(attachments=files))
     sent = {a["filename"]: a for a in fake.next_request()["json"]["attachments"]}
-    assert sent["invoice.pdf"] == {"content": base64.b64encode(b"%PDF-1.4").decode(), "filename": "invoice.pdf", "type": "application/pdf", "disposition": "attachment"}
+    assert sent["invoice.pdf"] == {
+        "content": base64.b64encode(b"%PDF-1.4").decode(),
+        "filename": "invoice.pdf",
+        "type": "application/pdf",
+        "disposition": "attachment",
+    }
     assert sent["logo.png"]["disposition"] == "inline" and sent["logo.png"]["content_id"] == "logo@kept"
 
 
@@ -151,11 +157,17 @@ def test_after_a_429_the_retry_is_delivered_with_the_same_message_id(adapter, fa
         adapter.send(reply())
     result = adapter.send(reply())
     first, second = fake.next_request(), fake.next_request()
-    assert first["json"]["headers"]["Message-ID"] == second["json"]["headers"]["Message-ID"] == f"<{result.external_ids[0]}>"
+    assert (
+        first["json"]["headers"]["Message-ID"]
+        == second["json"]["headers"]["Message-ID"]
+        == f"<{result.external_ids[0]}>"
+    )
 
 
 def test_a_400_is_a_permanent_failure_with_sendgrid_s_words(adapter, fake):
-    fake.answer(400, {"errors": [{"message": "Does not contain a valid address.", "field": "personalizations.0.to.0.email"}]})
+    fake.answer(
+        400, {"errors": [{"message": "Does not contain a valid address.", "field": "personalizations.0.to.0.email"}]}
+    )
     with pytest.raises(DeliveryError) as caught:
         adapter.send(reply())
     assert not caught.value.retryable

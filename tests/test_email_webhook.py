@@ -1,4 +1,5 @@
 """POST /channels/email/inbound end to end: auth, limits, tickets, threading, auto-mail, bounces."""
+
 from __future__ import annotations
 
 import base64
@@ -100,7 +101,12 @@ def test_the_parsed_mode_sample_opens_a_ticket_for_its_sender(client, app):
 def test_attachments_are_stored_with_their_content_ids(client, app):
     path = next(p for p in corpus_posts() if p.name == "email_with_attachments.txt")
     response = post(client, app, (path.read_bytes(), corpus_content_type(path)))
-    rows = {r.filename: r for r in db.session.scalars(select(MessageAttachment).where(MessageAttachment.message_id == response.json["message_id"]))}
+    rows = {
+        r.filename: r
+        for r in db.session.scalars(
+            select(MessageAttachment).where(MessageAttachment.message_id == response.json["message_id"])
+        )
+    }
     assert set(rows) == {"001.jpg", "image001.png"}
     assert rows["image001.png"].content_id == "image001.png@01D85101.00357470" and rows["image001.png"].inline
 
@@ -122,7 +128,13 @@ def test_a_message_without_message_id_is_recognised_when_delivered_again(client,
 
 def test_japanese_mail_arrives_decoded(client, app):
     text = "お世話になっております。注文番号１２３の商品がまだ届きません。"
-    response = post_raw(client, app, mails.charset_mail(text, "ISO-2022-JP", codec="iso2022_jp", subject="配送について", name="山田", transfer="7bit"))
+    response = post_raw(
+        client,
+        app,
+        mails.charset_mail(
+            text, "ISO-2022-JP", codec="iso2022_jp", subject="配送について", name="山田", transfer="7bit"
+        ),
+    )
     message = db.session.get(Message, response.json["message_id"])
     assert message.text == text and message.subject == "配送について"
     assert message.ticket.customer.name == "山田"
@@ -130,7 +142,11 @@ def test_japanese_mail_arrives_decoded(client, app):
 
 def test_a_reply_joins_its_ticket_by_in_reply_to(client, app):
     first = post_raw(client, app, mails.plain_mail(Message_ID="<root@mail.example.com>"))
-    reply = post_raw(client, app, mails.plain_mail("Any news?", Message_ID="<r2@mail.example.com>", In_Reply_To="<root@mail.example.com>"))
+    reply = post_raw(
+        client,
+        app,
+        mails.plain_mail("Any news?", Message_ID="<r2@mail.example.com>", In_Reply_To="<root@mail.example.com>"),
+    )
     assert reply.json["ticket_id"] == first.json["ticket_id"]
 
 
@@ -175,7 +191,16 @@ def test_a_customer_reply_to_our_reply_threads_by_our_message_id(client, app, ma
     assert sent["headers"]["Message-ID"] == f"<{ours.external_id}>"
     assert sent["headers"]["In-Reply-To"] == "<q1@mail.example.com>"
     assert sent["subject"] == f"Re: Question [#{first.json['ticket_id']}]"
-    reply = post_raw(client, app, mails.plain_mail("Thanks!", Message_ID="<q2@mail.example.com>", Subject="Re: Question", In_Reply_To=sent["headers"]["Message-ID"]))
+    reply = post_raw(
+        client,
+        app,
+        mails.plain_mail(
+            "Thanks!",
+            Message_ID="<q2@mail.example.com>",
+            Subject="Re: Question",
+            In_Reply_To=sent["headers"]["Message-ID"],
+        ),
+    )
     assert reply.json["ticket_id"] == first.json["ticket_id"]
 
 
@@ -183,7 +208,9 @@ def test_an_out_of_office_reply_is_recorded_marked_and_sends_nothing(client, app
     first = post_raw(client, app, mails.plain_mail())
     ours = agent_reply(app, make_agent, first.json["ticket_id"])
     queued = count(OutboxItem)
-    response = post_raw(client, app, mails.out_of_office(Message_ID="<ooo@mail.example.com>", In_Reply_To=f"<{ours.external_id}>"))
+    response = post_raw(
+        client, app, mails.out_of_office(Message_ID="<ooo@mail.example.com>", In_Reply_To=f"<{ours.external_id}>")
+    )
     message = db.session.get(Message, response.json["message_id"])
     assert message.ticket_id == first.json["ticket_id"] and message.auto_kind == "auto-reply"
     assert count(OutboxItem) == queued
@@ -209,7 +236,9 @@ def test_a_hard_bounce_marks_our_reply_bounced_and_suppresses_the_address(client
 def test_our_own_notice_coming_back_is_not_a_new_ticket(client, app, make_agent, sendgrid):
     first = post_raw(client, app, mails.plain_mail())
     ours = agent_reply(app, make_agent, first.json["ticket_id"])
-    echoed = mails.plain_mail("It ships today.", Message_ID=f"<{ours.external_id}>", From=app.config["SUPPORT_EMAIL_ADDRESS"])
+    echoed = mails.plain_mail(
+        "It ships today.", Message_ID=f"<{ours.external_id}>", From=app.config["SUPPORT_EMAIL_ADDRESS"]
+    )
     response = post_raw(client, app, echoed)
     assert response.json["status"] == "duplicate"
     assert count(Ticket) == 1
@@ -217,7 +246,16 @@ def test_our_own_notice_coming_back_is_not_a_new_ticket(client, app, make_agent,
 
 def test_a_mail_naming_us_in_x_loop_is_recorded_as_a_loop(client, app):
     first = post_raw(client, app, mails.plain_mail(Message_ID="<l1@mail.example.com>"))
-    looped = post_raw(client, app, mails.plain_mail("auto", Message_ID="<l2@mail.example.com>", In_Reply_To="<l1@mail.example.com>", X_Loop=app.config["SUPPORT_EMAIL_ADDRESS"]))
+    looped = post_raw(
+        client,
+        app,
+        mails.plain_mail(
+            "auto",
+            Message_ID="<l2@mail.example.com>",
+            In_Reply_To="<l1@mail.example.com>",
+            X_Loop=app.config["SUPPORT_EMAIL_ADDRESS"],
+        ),
+    )
     assert db.session.get(Message, looped.json["message_id"]).auto_kind == "loop"
     assert looped.json["ticket_id"] == first.json["ticket_id"]
 
@@ -247,7 +285,13 @@ def test_a_failure_on_our_side_answers_5xx_and_keeps_nothing_half_done(client, a
 
 def test_parsed_mode_in_shift_jis_is_decoded_with_the_charsets_field(client, app):
     text = "ご注文の件でご連絡しました。"
-    body = parsed_post(headers="From: customer@example.jp\nMessage-ID: <sj@example.jp>\nSubject: =?Shift_JIS?B?" + base64.b64encode("ご注文".encode("cp932")).decode() + "?=\n", text=text.encode("cp932"), charset="Shift_JIS")
+    body = parsed_post(
+        headers="From: customer@example.jp\nMessage-ID: <sj@example.jp>\nSubject: =?Shift_JIS?B?"
+        + base64.b64encode("ご注文".encode("cp932")).decode()
+        + "?=\n",
+        text=text.encode("cp932"),
+        charset="Shift_JIS",
+    )
     response = post(client, app, body)
     message = db.session.get(Message, response.json["message_id"])
     assert message.text == text and message.subject == "ご注文"

@@ -3,6 +3,7 @@
 ``make_adapter`` is imported by the outbox worker, which has no use for the webhook views, so the
 blueprint (and Flask with it) is only loaded when the app asks for it.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -4,6 +4,7 @@ Such mail is recorded on the ticket but must never trigger a notice, or two auto
 each other forever. The rules follow RFC 3834 (Auto-Submitted), RFC 2369/2919 (List-*),
 RFC 3464 (DSNs) and the de-facto headers of Exchange and common vacation programs.
 """
+
 from __future__ import annotations
 
 import re
@@ -76,4 +77,7 @@ def _is_loop(headers: Headers, message_id: str | None, settings: EmailSettings) 
 
 def _looks_like_bounce(headers: Headers) -> bool:
     subject = (headers.get("subject") or "").lower()
-    return any(word in subject for word in ("undeliver", "delivery status", "returned mail", "failure notice", "delivery failure"))
+    return any(
+        word in subject
+        for word in ("undeliver", "delivery status", "returned mail", "failure notice", "delivery failure")
+    )

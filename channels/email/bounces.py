@@ -1,4 +1,5 @@
 """Delivery status notifications (RFC 3464): who bounced, which of our mails, and why."""
+
 from __future__ import annotations
 
 import re

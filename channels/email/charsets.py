@@ -4,6 +4,7 @@ Mail in the wild lies about its charset, names charsets Python does not know, an
 multibyte characters across RFC 2047 encoded words. Every function here returns text; the
 worst case is U+FFFD replacement characters, never an exception.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -54,8 +55,22 @@ _ISO2022_ESCAPES = (b"\x1b$B", b"\x1b$@", b"\x1b(J", b"\x1b(I", b"\x1b$(D")
 # What a guess may pick: the charsets mail is actually written in. Left unrestricted, the detector
 # calls short Latin text UTF-16 or EBCDIC.
 _GUESSABLE = [
-    "cp1252", "cp932", "euc_jp", "cp949", "gb18030", "big5hkscs", "cp1251", "cp1250", "koi8_r",
-    "iso8859_2", "cp1253", "cp1254", "cp1255", "cp1256", "cp1257", "cp874",
+    "cp1252",
+    "cp932",
+    "euc_jp",
+    "cp949",
+    "gb18030",
+    "big5hkscs",
+    "cp1251",
+    "cp1250",
+    "koi8_r",
+    "iso8859_2",
+    "cp1253",
+    "cp1254",
+    "cp1255",
+    "cp1256",
+    "cp1257",
+    "cp874",
 ]
 _CJK_HINTS = {
     "cp932": "ja",
@@ -166,7 +181,7 @@ def _split_encoded_words(value: str) -> list[tuple[bytes | str, str | None]]:
     out: list[tuple[bytes | str, str | None]] = []
     pos = 0
     for match in _ENCODED_WORD.finditer(value):
-        between = value[pos:match.start()]
+        between = value[pos : match.start()]
         if between and not (between.isspace() and out and out[-1][1] is not None):
             out.append((between, None))
         try:

@@ -5,6 +5,7 @@ message and ``References`` naming the thread, so the customer's client files our
 their mail and their next reply names ours. Automatic mail follows RFC 3834 so that well-behaved
 auto-responders stay silent.
 """
+
 from __future__ import annotations
 
 import base64
@@ -76,7 +77,9 @@ def build_mail(outbound: Outbound, settings: EmailSettings) -> Mail:
         plain_text_content=outbound.text or " ",
         html_content=outbound.html or None,
     )
-    reply_to = settings.ticket_address(outbound.ticket_id) if outbound.ticket_id is not None else settings.support_address
+    reply_to = (
+        settings.ticket_address(outbound.ticket_id) if outbound.ticket_id is not None else settings.support_address
+    )
     mail.reply_to = ReplyTo(reply_to, settings.support_name)
     for name, value in headers_for(outbound, own_id, settings).items():
         mail.add_header(Header(name, value))
@@ -100,9 +103,14 @@ def build_mail(outbound: Outbound, settings: EmailSettings) -> Mail:
 def headers_for(outbound: Outbound, own_id: str, settings: EmailSettings) -> dict[str, str]:
     headers = {"Message-ID": f"<{own_id}>"}
     # Only real Message-IDs: a mail that came without one is stored under a derived "sha256:" key.
-    thread = [ref for value in outbound.references for ref in message_ids(value) if "@" in ref and not ref.startswith("sha256:")]
+    thread = [
+        ref
+        for value in outbound.references
+        for ref in message_ids(value)
+        if "@" in ref and not ref.startswith("sha256:")
+    ]
     if thread:
-        kept = thread if len(thread) <= MAX_REFERENCES else [thread[0], *thread[-(MAX_REFERENCES - 1):]]
+        kept = thread if len(thread) <= MAX_REFERENCES else [thread[0], *thread[-(MAX_REFERENCES - 1) :]]
         headers["In-Reply-To"] = f"<{thread[-1]}>"
         headers["References"] = " ".join(f"<{ref}>" for ref in kept)
     if outbound.automatic:

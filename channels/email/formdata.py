@@ -4,6 +4,7 @@ Werkzeug's form parser decodes every field as UTF-8, but Inbound Parse posts eac
 mail's own charset (named in the ``charsets`` field), so a Shift_JIS body would be mangled
 before we could read it. We use Werkzeug's sans-IO decoder, which hands us the raw bytes.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ Inbound Parse posts in two modes (SendGrid docs, "Inbound Parse Webhook"): *raw*
 ``headers``, ``text``, ``html``, ``attachmentN`` and friends, each text field in the mail's own
 charset as named by the ``charsets`` field. Both end up as the same :class:`MailParts`.
 """
+
 from __future__ import annotations
 
 import json
@@ -191,7 +192,9 @@ def _read_report_attachment(parts: MailParts, content_type: str, data: bytes) ->
         parts.returned_headers = parse_headers(data)
 
 
-def _sender(raw_from: str | None, form: FormData, charsets: dict[str, Any], envelope: dict[str, Any]) -> Identity | None:
+def _sender(
+    raw_from: str | None, form: FormData, charsets: dict[str, Any], envelope: dict[str, Any]
+) -> Identity | None:
     candidates: list[str] = []
     if raw_from:
         candidates.append(raw_from)

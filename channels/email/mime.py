@@ -5,6 +5,7 @@ as the parser stored them (``raw_items``) and decoded by :mod:`channels.email.ch
 real mail carries 8-bit headers and broken encoded words that the policy's own header classes
 either mangle or reject.
 """
+
 from __future__ import annotations
 
 import html as htmllib
@@ -161,7 +162,11 @@ def _status_blocks(part: Message) -> list[Message]:
     # A report whose body the parser kept as text: parse each blank-line-separated block.
     text = blocks if isinstance(blocks, str) else ""
     parser = BytesHeaderParser(policy=policy.default)
-    return [parser.parsebytes(chunk.strip().encode("utf-8", "surrogateescape")) for chunk in re.split(r"\n\s*\n", text) if chunk.strip()]
+    return [
+        parser.parsebytes(chunk.strip().encode("utf-8", "surrogateescape"))
+        for chunk in re.split(r"\n\s*\n", text)
+        if chunk.strip()
+    ]
 
 
 def _first_text_charset(message: Message) -> str | None:

@@ -1,4 +1,5 @@
 """Separating what the customer just wrote from the quoted history and signature below it."""
+
 from __future__ import annotations
 
 import re

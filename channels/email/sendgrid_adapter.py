@@ -1,4 +1,5 @@
 """Delivering outbound mail through SendGrid's v3 Mail Send API."""
+
 from __future__ import annotations
 
 import json

@@ -1,4 +1,5 @@
 """The email channel's settings, read once from the app config (see ``config.py``)."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping

@@ -3,6 +3,7 @@
 Ticket tokens are ``[#1234]`` in a subject and ``support+t1234@domain`` in an address; both are
 only hints, the ingest path checks the ticket belongs to the same customer.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -59,15 +60,20 @@ def thread_hints(
     for ref in [*message_ids(in_reply_to), *reversed(message_ids(references)), *extra_references]:
         if ref not in ordered:
             ordered.append(ref)
-    return ThreadHints(references=tuple(ordered[:MAX_REFERENCES]), ticket_ref=_ticket_ref(subject, recipients, ordered, settings))
+    return ThreadHints(
+        references=tuple(ordered[:MAX_REFERENCES]), ticket_ref=_ticket_ref(subject, recipients, ordered, settings)
+    )
 
 
-def _ticket_ref(subject: str | None, recipients: list[str], references: list[str], settings: EmailSettings) -> int | None:
+def _ticket_ref(
+    subject: str | None, recipients: list[str], references: list[str], settings: EmailSettings
+) -> int | None:
     match = _SUBJECT_TOKEN.findall(subject or "")
     if match:
         return int(match[-1])
     address = re.compile(
-        rf"^{re.escape(settings.support_local_part)}\+t(\d{{1,12}})@{re.escape(settings.support_domain)}$", re.IGNORECASE
+        rf"^{re.escape(settings.support_local_part)}\+t(\d{{1,12}})@{re.escape(settings.support_domain)}$",
+        re.IGNORECASE,
     )
     for recipient in recipients:
         found = address.match(recipient.strip())

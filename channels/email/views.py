@@ -5,6 +5,7 @@ SendGrid retries an Inbound Parse POST on 5xx for up to 72 hours and silently dr
 quarantined copy) is committed, 5xx for anything that is our fault, 4xx only for a request that
 can never succeed.
 """
+
 from __future__ import annotations
 
 import hmac
@@ -48,19 +49,22 @@ def inbound() -> tuple[Response, int]:
         # A parser bug would fail the same way on every SendGrid retry and the mail would be
         # dropped after 72 hours; keeping it raw lets an admin retry it once the bug is fixed.
         log.exception("could not parse inbound email")
-        held = quarantine.keep(EMAIL, body, f"parse error: {type(error).__name__}: {error}",
-                               {"content_type": request.content_type})
+        held = quarantine.keep(
+            EMAIL, body, f"parse error: {type(error).__name__}: {error}", {"content_type": request.content_type}
+        )
         return jsonify(status="quarantined", quarantine_id=held), 200
 
     result = ingest(received.inbound)
     bounce = received.bounce
     if bounce is not None and bounce.permanent and bounce.recipient:
-        suppression.record_bounce(bounce.recipient, bounce.original_message_id,
-                                  bounce.diagnostic or bounce.status or "hard bounce")
+        suppression.record_bounce(
+            bounce.recipient, bounce.original_message_id, bounce.diagnostic or bounce.status or "hard bounce"
+        )
     if result.quarantined_id is not None:
         return jsonify(status="quarantined", quarantine_id=result.quarantined_id), 200
-    return jsonify(status="duplicate" if result.duplicate else "accepted", message_id=result.message_id,
-                   ticket_id=result.ticket_id), 200
+    return jsonify(
+        status="duplicate" if result.duplicate else "accepted", message_id=result.message_id, ticket_id=result.ticket_id
+    ), 200
 
 
 def _check_basic_auth(settings: EmailSettings) -> None:

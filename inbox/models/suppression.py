@@ -1,4 +1,5 @@
 """Addresses we stop sending automatic mail to after they bounced."""
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -8,19 +8,20 @@ Inline ``cid:`` images are shown inside the sandboxed mail frame, whose opaque o
 browser sends no session cookie with the image request; those images get short-lived signed
 URLs instead, minted only while rendering a page for a signed-in agent.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, request, send_file, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from markupsafe import Markup
 
-from inbox import attachments
+from inbox import attachments, tickets
 from inbox.extensions import db
-from inbox.html import has_remote_images, mail_frame
+from inbox.html import IFRAME_SANDBOX, frame_policy, has_remote_images, mail_document, mail_frame
 from inbox.models import Message, MessageAttachment
 
 bp = Blueprint("attachments", __name__)
@@ -54,6 +55,32 @@ def inline(attachment_id: int, token: str) -> Response:
     return _serve(row)
 
 
+@bp.get("/messages/<int:message_id>/html")
+@login_required
+def message_html(message_id: int) -> Response:
+    """The sanitised mail as its own document, for a client-side view to frame with ``src=``.
+
+    The response header repeats the frame's sandbox, so the document stays script-less and
+    origin-less even when an agent opens it in a tab of its own.
+    """
+    message = db.session.get(Message, message_id) or abort(404)
+    if not tickets.visible_to(current_user, message.ticket):
+        abort(404)
+    allow_remote = request.args.get("remote_images") == "1"
+    origins = (_origin(),)
+    document = mail_document(
+        message.html or "", message_cid_map(message), allow_remote_images=allow_remote, image_origins=origins
+    )
+    response = Response(document, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = (
+        f"sandbox {IFRAME_SANDBOX}; {frame_policy(origins, allow_remote)}; frame-ancestors 'self'"
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.app_template_global()
 def inline_image_url(row: MessageAttachment) -> str:
     return url_for("attachments.inline", attachment_id=row.id, token=_serializer().dumps(row.id), _external=True)
@@ -78,12 +105,11 @@ def message_html_frame(message: Message, allow_remote_images: bool | None = None
     """
     if allow_remote_images is None:
         allow_remote_images = request.args.get("remote_images") == str(message.id)
-    origin = "{0.scheme}://{0.netloc}".format(urlsplit(request.host_url))
     frame = mail_frame(
         message.html or "",
         message_cid_map(message),
         allow_remote_images=allow_remote_images,
-        image_origins=(origin,),
+        image_origins=(_origin(),),
         title=message.subject or _("Message"),
     )
     if allow_remote_images or not has_remote_images(message.html):
@@ -107,9 +133,13 @@ def _serve(row: MessageAttachment) -> Response:
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     # If a browser renders the file anyway (a built-in PDF viewer), nothing in it may run.
-    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; style-src 'unsafe-inline'"
     response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _origin() -> str:
+    return "{0.scheme}://{0.netloc}".format(urlsplit(request.host_url))
 
 
 def _serializer() -> URLSafeTimedSerializer:

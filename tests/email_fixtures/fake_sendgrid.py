@@ -1,4 +1,5 @@
 """A stand-in for SendGrid's v3 API on 127.0.0.1 that records what the real client sends."""
+
 from __future__ import annotations
 
 import json
@@ -20,8 +21,12 @@ class FakeSendGrid:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                fake.requests.put({"path": self.path, "headers": dict(self.headers), "json": json.loads(body or b"null")})
-                status, headers, payload = fake.script.pop(0) if fake.script else (202, {"X-Message-Id": "sg-accepted-1"}, b"")
+                fake.requests.put(
+                    {"path": self.path, "headers": dict(self.headers), "json": json.loads(body or b"null")}
+                )
+                status, headers, payload = (
+                    fake.script.pop(0) if fake.script else (202, {"X-Message-Id": "sg-accepted-1"}, b"")
+                )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -46,7 +51,9 @@ class FakeSendGrid:
         self.thread.join(timeout=5)
 
     def answer(self, status: int, body: dict | None = None, **headers: str) -> None:
-        self.script.append((status, {k.replace("_", "-"): v for k, v in headers.items()}, json.dumps(body).encode() if body else b""))
+        self.script.append(
+            (status, {k.replace("_", "-"): v for k, v in headers.items()}, json.dumps(body).encode() if body else b"")
+        )
 
     def next_request(self, timeout: float = 5) -> dict[str, Any]:
         return self.requests.get(timeout=timeout)

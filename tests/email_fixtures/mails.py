@@ -3,6 +3,7 @@
 Python's ``email`` package re-encodes Shift_JIS and EUC-JP as ISO-2022-JP when asked to, so the
 charset cases set the encoded bytes themselves, exactly as a Japanese or Korean mail client would.
 """
+
 from __future__ import annotations
 
 import base64
@@ -41,7 +42,16 @@ def headers(message: Message, **values: str) -> Message:
     return message
 
 
-def charset_mail(text: str, charset: str, *, codec: str | None = None, subject: str, name: str, transfer: str = "base64", **extra: str) -> bytes:
+def charset_mail(
+    text: str,
+    charset: str,
+    *,
+    codec: str | None = None,
+    subject: str,
+    name: str,
+    transfer: str = "base64",
+    **extra: str,
+) -> bytes:
     """A text/plain mail whose body, subject and sender name are all in ``charset``."""
     message = Message()
     headers(
@@ -110,7 +120,9 @@ def list_mail(**values: str) -> bytes:
     return message.as_bytes()
 
 
-def dsn_bounce(original_message_id: str, recipient: str = "gone@example.com", status: str = "5.1.1", action: str = "failed") -> bytes:
+def dsn_bounce(
+    original_message_id: str, recipient: str = "gone@example.com", status: str = "5.1.1", action: str = "failed"
+) -> bytes:
     """An RFC 3464 delivery status notification for one of our mails."""
     report = MIMEMultipart("report", report_type="delivery-status")
     headers(
@@ -120,7 +132,9 @@ def dsn_bounce(original_message_id: str, recipient: str = "gone@example.com", st
         Subject="Undelivered Mail Returned to Sender",
         Message_ID="<bounce-1@mx.example.com>",
     )
-    report.attach(MIMEText(f"I'm sorry to have to inform you that your message could not be delivered to {recipient}.\n"))
+    report.attach(
+        MIMEText(f"I'm sorry to have to inform you that your message could not be delivered to {recipient}.\n")
+    )
     status_part = Message()
     status_part["Content-Type"] = "message/delivery-status"
     per_message = Message()
@@ -152,9 +166,7 @@ def malformed_mail() -> bytes:
         b"Content-Type: text/plain; charset=utf-8\r\n"
         b"Content-Transfer-Encoding: 8bit\r\n"
         b"X-Broken-Header-Without-Colon\r\n"
-        b"\r\n"
-        + "ご注文の件".encode("shift_jis")
-        + b"\r\n"
+        b"\r\n" + "ご注文の件".encode("shift_jis") + b"\r\n"
     )
 
 

@@ -1,4 +1,5 @@
 """SendGrid Inbound Parse POST bodies, built the way SendGrid builds them."""
+
 from __future__ import annotations
 
 import json
@@ -25,7 +26,9 @@ def form_body(fields: list[tuple[str, bytes | str]] | list, boundary: str = BOUN
     return out, f"multipart/form-data; boundary={boundary}"
 
 
-def raw_post(mime: bytes, *, envelope_from: str = "customer@example.com", to: str = "support@kept.example") -> tuple[bytes, str]:
+def raw_post(
+    mime: bytes, *, envelope_from: str = "customer@example.com", to: str = "support@kept.example"
+) -> tuple[bytes, str]:
     """A "POST the raw, full MIME message" Inbound Parse request."""
     return form_body(
         [
