@@ -6,8 +6,8 @@ import secrets
 import time
 
 import click
-from flask import Flask
-from flask.cli import AppGroup
+from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from inbox.extensions import db
 
@@ -68,18 +68,19 @@ def seed_demo() -> None:
 @click.option("--rate", default=0.5, show_default=True, help="Messages per second.")
 @click.option("--count", default=0, show_default=True, help="Stop after this many (0: until interrupted).")
 @click.option("--seed", "seed_value", default=None, type=int, help="Random seed for a repeatable stream.")
+@with_appcontext
 def traffic(rate: float, count: int, seed_value: int | None) -> None:
-    """Feed realistic fake customers on every channel through the real ingest path."""
+    """Feed realistic fake customers on every channel through the real webhooks and ingest path."""
     from inbox import demo as demo_data
-    from inbox.ingest import ingest
 
-    stream = demo_data.inbound_stream(random.Random(seed_value))
+    app = current_app._get_current_object()
+    stream = demo_data.customer_messages(random.Random(seed_value))
     sent = 0
     while count == 0 or sent < count:
-        result = ingest(next(stream))
+        click.echo(demo_data.deliver(app, *next(stream)))
         sent += 1
-        click.echo(f"#{result.ticket_id} {'new' if result.created_ticket else 'reply'} message {result.message_id}")
-        time.sleep(1 / rate if rate > 0 else 0)
+        if count == 0 or sent < count:
+            time.sleep(1 / rate if rate > 0 else 0)
 
 
 def register(app: Flask) -> None:

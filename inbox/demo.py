@@ -4,11 +4,16 @@ Used by ``flask demo traffic`` so a newcomer sees the queue move, and by the ben
 """
 from __future__ import annotations
 
+import base64
 import random
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from io import BytesIO
 
+from flask import Flask
 from sqlalchemy import select
 
 from channels.base import Identity, Inbound, ThreadHints
@@ -23,7 +28,8 @@ PEOPLE = [
 
 PROBLEMS = {
     "en": [
-        ("Order hasn't arrived", "Hi, my order #{n} was due on Monday and still hasn't arrived. Can you check where it is?"),
+        ("Order hasn't arrived",
+         "Hi, my order #{n} was due on Monday and still hasn't arrived. Can you check where it is?"),
         ("Charged twice", "I was charged twice for my subscription this month. Please refund one of the charges."),
         ("Can't log in", "The password reset email never arrives, so I can't log in to my account."),
         ("Wrong size", "I received the wrong size. How do I exchange it?"),
@@ -77,31 +83,57 @@ def seed(password: str | None = None) -> DemoAccounts | None:
     return DemoAccounts(admin.email, password, agent_password)
 
 
-def inbound_stream(rng: random.Random | None = None, *, channels: tuple[str, ...] = ("email", "x", "chat")) -> Iterator[Inbound]:
-    """An endless stream of plausible first messages and follow-ups from a pool of customers."""
+def customer_messages(rng: random.Random | None = None,
+                      channels: tuple[str, ...] = ("email", "x", "chat")) -> Iterator[tuple[str, int, str, str, str]]:
+    """An endless stream of (channel, person, language, subject, text) from a pool of customers."""
     rng = rng or random.Random()
-    run = secrets.token_hex(4)
-    seq = 0
     while True:
-        seq += 1
         name, language = rng.choice(PEOPLE)
-        channel = rng.choice(channels)
         subject, body = rng.choice(PROBLEMS[language])
         text = body.format(n=rng.randint(10000, 99999))
-        person = PEOPLE.index((name, language))
-        if channel == "email":
-            address = f"customer{person}@example.{'jp' if language == 'ja' else 'kr' if language == 'ko' else 'com'}"
-            sender = Identity("email", address, name)
-            yield Inbound("email", f"demo-{run}-{seq}@mail.example", sender, text, raw=text.encode(),
-                          subject=subject, language_hint=language)
-        elif channel == "x":
-            user_id = str(900000 + person)
-            sender = Identity("x", user_id, name, handle=f"customer_{person}")
-            yield Inbound("x", f"{run}{seq:08d}", sender, f"@KeptSupport {text}", raw=text.encode(),
-                          language_hint=language, thread=ThreadHints(conversation_key=f"dm:{user_id}"),
-                          meta={"public": False, "kind": "dm"})
-        else:
-            visitor = f"demo-visitor-{person}"
-            sender = Identity("chat", visitor, name)
-            yield Inbound("chat", f"{run}-{seq}", sender, text, raw=text.encode(), language_hint=language,
-                          thread=ThreadHints(conversation_key=f"chat:{visitor}"))
+        yield rng.choice(channels), PEOPLE.index((name, language)), language, subject, text
+
+
+def deliver(app: Flask, channel: str, person: int, language: str, subject: str, text: str) -> str:
+    """Send one customer message the way its provider would: a SendGrid Inbound Parse POST, a
+    signed X webhook, or a chat message into the ingest path the widget's socket handler uses."""
+    name = PEOPLE[person][0]
+    if channel == "email":
+        message = EmailMessage()
+        domain = {"ja": "example.jp", "ko": "example.kr"}.get(language, "example.com")
+        message["From"] = formataddr((name, f"customer{person}@{domain}"))
+        message["To"] = app.config["SUPPORT_EMAIL_ADDRESS"]
+        message["Subject"] = subject
+        message["Message-ID"] = make_msgid(domain=domain)
+        message["Content-Language"] = language
+        message.set_content(text)
+        response = app.test_client().post(
+            "/channels/email/inbound",
+            data={"email": (BytesIO(bytes(message)), "email"), "to": app.config["SUPPORT_EMAIL_ADDRESS"],
+                  "from": message["From"], "charsets": '{"to": "UTF-8", "subject": "UTF-8", "from": "UTF-8"}'},
+            headers={"Authorization": _basic(app.config["INBOUND_EMAIL_USERNAME"],
+                                             app.config["INBOUND_EMAIL_PASSWORD"])},
+            content_type="multipart/form-data",
+        )
+    elif channel == "x":
+        from channels.x.demo import XUser, webhook_delivery
+
+        user = XUser(id=str(900000 + person), username=f"customer_{person}", name=name)
+        body, headers = webhook_delivery(app.config, user, text, dm=person % 2 == 0, lang=language)
+        response = app.test_client().post("/channels/x/webhook", data=body, headers=headers)
+    else:
+        from inbox.ingest import ingest
+
+        visitor = f"demo-visitor-{person}"
+        with app.app_context():
+            result = ingest(Inbound("chat", f"{visitor}-{secrets.token_hex(6)}", Identity("chat", visitor, name), text,
+                                    raw=text.encode(), language_hint=language,
+                                    thread=ThreadHints(conversation_key=f"chat:{visitor}")))
+        return f"chat → ticket #{result.ticket_id}"
+    if response.status_code >= 300:
+        raise RuntimeError(f"{channel} delivery refused: {response.status_code} {response.get_data(as_text=True)}")
+    return f"{channel} → {response.get_data(as_text=True).strip()[:120]}"
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
