@@ -120,7 +120,7 @@ class TeamHistory:
         self._recent_arrivals: dict[str, deque[float]] = {ch: deque() for ch in channels}
         self._outlook: Outlook | None = None
         self._outlook_day: date | None = None
-        self._open_days: dict[date, bool] = {}
+        self._open_days: dict[date, tuple[tuple[float, float], ...]] = {}
 
     # -- events ----------------------------------------------------------------------------
 
@@ -301,14 +301,16 @@ class TeamHistory:
             self._outlook_day = today
         return self._outlook
 
-    def _day_open(self, day: date) -> bool:
+    def _day_kind(self, day: date) -> tuple[tuple[float, float], ...]:
+        """The day's declared opening hours (seconds after local midnight); () when closed."""
         if self.calendar is None:
-            return True
+            return ((0.0, 86400.0),)
         known = self._open_days.get(day)
         if known is None:
             a = self._local_epoch(day, 0.0)
             b = self._local_epoch(day + timedelta(days=1), 0.0)
-            known = any(True for _ in self.calendar.open_intervals_us(int(a * 1e6), int(b * 1e6)))
+            known = tuple((s / 1e6 - a, e / 1e6 - a)
+                          for s, e in self.calendar.open_intervals_us(int(a * 1e6), int(b * 1e6)))
             self._open_days[day] = known
         return known
 
@@ -316,20 +318,23 @@ class TeamHistory:
         return (datetime(day.year, day.month, day.day, tzinfo=self.tz) + timedelta(seconds=secs)).timestamp()
 
     def _similar_past_days(self, day: date, today: date) -> list[date]:
-        """Past days (before today) that should look like ``day``: same weekday and open status,
-        else any day of the same open status."""
+        """Past days (before today) that should look like ``day``: the same weekday with the
+        same declared hours, else any day with the same declared hours, else any day as open
+        or as closed as it."""
         if self._first is None:
             return []
         first = datetime.fromtimestamp(self._first, self.tz).date()
-        is_open = self._day_open(day)
+        kind = self._day_kind(day)
         # The first day is usually partial (the history starts mid-day): skip it.
         candidates = [today - timedelta(days=k) for k in range(1, 7 * PROFILE_WEEKS + 1)]
         candidates = [d for d in candidates if d > first]
-        same_kind = [d for d in candidates if self._day_open(d) == is_open]
+        same_kind = [d for d in candidates if self._day_kind(d) == kind]
         same_weekday = [d for d in same_kind if d.weekday() == day.weekday()]
         if len(same_weekday) >= 2:
             return same_weekday[:PROFILE_WEEKS]
-        return same_kind[:PROFILE_WEEKS + 1]
+        if same_kind:
+            return same_kind[:PROFILE_WEEKS + 1]
+        return [d for d in candidates if bool(self._day_kind(d)) == bool(kind)][:PROFILE_WEEKS + 1]
 
     def _build_outlook(self, today: date) -> Outlook:
         bounds: list[float] = []

@@ -38,7 +38,7 @@ PRIORITY_SCALE = {"urgent": 0.25, "high": 0.5, "normal": 1.0, "low": 2.0}
 DEFAULT_TARGETS = {(ch, pr): t * s for ch, t in TARGET_SECONDS.items()
                    for pr, s in PRIORITY_SCALE.items()}
 
-STAFF_MEMORY = 2700.0      # how long a departure from the usual staffing is expected to last
+STAFF_MEMORY = 10800.0     # how long a departure from the usual staffing is expected to last
 SURGE_MEMORY = 7200.0      # how long an arrival surge is expected to last
 RATE_SPREAD = 0.12         # day-to-day spread of the service rate beyond sampling noise
 JUMP_SPREAD = 0.15         # day-to-day spread of arrival volume around the usual
