@@ -10,6 +10,10 @@ window as split conformal prediction does. Working in the forecast's own probabi
 matters here: a night-long email wait and a two-minute chat wait are corrected by how
 surprising each was, not by a shared multiplier that would pad the night.
 
+The forecast's spread is corrected the same way: a per-channel dispersion factor grows
+when more than a tenth of outcomes fall in the forecasts' outer tenth and shrinks when fewer
+do, so the level read from the window is not pushed into tails the forecast cannot represent.
+
 On top, an adaptive conformal step (Gibbs & Candès 2021, "Adaptive Conformal Inference Under
 Distribution Shift") nudges the quantile read from the window by ``γ·(miss − (1 − q))`` after
 every outcome, so the long-run kept share tracks ``q`` even when the window lags a shift.
@@ -23,10 +27,13 @@ from __future__ import annotations
 
 import bisect
 import heapq
+import math
 import random
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Protocol
+
+TAIL = 0.1
 
 
 class Forecast(Protocol):
@@ -48,6 +55,7 @@ class _Channel:
     window: deque[float] = field(default_factory=deque)   # matured PIT values, oldest first
     values: list[float] = field(default_factory=list)     # sorted: window + late lower bounds
     shift: float = 0.0                                     # the adaptive conformal offset
+    log_dispersion: float = 0.0
     kept: int = 0
     scored: int = 0
 
@@ -56,12 +64,14 @@ class Calibrator:
     """Per-channel reading levels for wait forecasts, corrected as promises mature."""
 
     def __init__(self, q: float = 0.9, window: int = 300, min_samples: int = 30,
-                 step: float = 0.002, max_shift: float = 0.06, seed: int = 0):
+                 step: float = 0.002, max_shift: float = 0.06, spread_step: float = 0.01,
+                 seed: int = 0):
         self.q = q
         self.window = window
         self.min_samples = min_samples
         self.step = step
         self.max_shift = max_shift
+        self.spread_step = spread_step
         self._channels: dict[str, _Channel] = {}
         self._open: dict[str, _Open] = {}
         self._deadlines: list[tuple[float, str]] = []
@@ -83,6 +93,10 @@ class Calibrator:
         vals = c.values
         i = min(len(vals) - 1, max(0, int(wanted * len(vals))))
         return min(max(vals[i], 0.02), 0.999)
+
+    def dispersion(self, channel: str) -> float:
+        """How much wider than its own estimate the channel's forecasts should be."""
+        return math.exp(self._ch(channel).log_dispersion)
 
     def median_level(self, channel: str) -> float:
         return self.level(channel, 0.5)
@@ -125,6 +139,11 @@ class Calibrator:
         else:
             pit = min(pit, p.level)
             self._adapt(c, miss=False)
+        # Tails: too many outcomes in the outer tenth means forecasts too narrow, too few
+        # too wide. Same stochastic-approximation step as the level, on the log spread.
+        outer = pit < TAIL / 2 or pit > 1 - TAIL / 2
+        c.log_dispersion += self.spread_step * ((1.0 if outer else 0.0) - TAIL)
+        c.log_dispersion = min(max(c.log_dispersion, -1.0), 2.5)
         c.scored += 1
         c.kept += wait <= p.promise
         c.window.append(pit)

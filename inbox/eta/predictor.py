@@ -143,14 +143,15 @@ class WaitForecast:
 
     def __init__(self, now: float, immediate: float, backlog: float, capacity: _Clock,
                  jumps: list[tuple[float, float, _Clock]], reply_delays: Sequence[float],
-                 rate_spread: float):
+                 rate_spread: float, dispersion: float = 1.0):
         self.now = now
         self.immediate = immediate        # P(an idle agent takes the ticket on arrival)
         self.backlog = backlog            # work (in average tickets) before the take, if not
         self._capacity = capacity
         self._jumps = jumps               # (cutoff, weight, expected arrivals of a channel)
         self._delays = tuple(reply_delays) or (0.0,)
-        self._mult = tuple((math.exp(rate_spread * z), w) for z, w in _GH)
+        self._mult = tuple((math.exp(rate_spread * dispersion * z), w) for z, w in _GH)
+        self._dispersion2 = dispersion * dispersion
 
     def take_cdf(self, s: float) -> float:
         """P(an agent has taken the ticket by epoch second ``s``)."""
@@ -168,7 +169,7 @@ class WaitForecast:
         n += jumped
         # The work to get through is uncertain beyond the handling times: how many jump in is
         # itself Poisson, and the usual arrival rate is only known to about JUMP_SPREAD.
-        var = n + jumped + (JUMP_SPREAD * jumped) ** 2
+        var = (n + jumped + (JUMP_SPREAD * jumped) ** 2) * self._dispersion2
         shape, scale = n * n / var, var / n
         busy = sum(w * _gamma_cdf(shape, m * k / scale) for k, w in self._mult)
         return self.immediate + (1.0 - self.immediate) * busy
@@ -210,8 +211,11 @@ def _at_least(chances: Sequence[float], k: int) -> float:
     return dist[k]
 
 
-def forecast_wait(state: LiveState) -> WaitForecast:
-    """Build the wait distribution for the ticket described by ``state``."""
+def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
+    """Build the wait distribution for the ticket described by ``state``.
+
+    ``dispersion`` widens (> 1) or narrows the spread; the calibration learns it per channel.
+    """
     st = state.stats
     ol = st.outlook
     now = state.now.timestamp()
@@ -242,7 +246,7 @@ def forecast_wait(state: LiveState) -> WaitForecast:
     capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol)
     jumps = _jump_ins(state, now, due)
     spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2)
-    return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread)
+    return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread, dispersion)
 
 
 def _prior_delays(mu: float) -> tuple[float, ...]:

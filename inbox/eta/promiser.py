@@ -26,7 +26,7 @@ class Promiser:
 
     def estimate(self, state: LiveState) -> Promise:
         """A promise for ``state`` without watching it (for re-estimates and previews)."""
-        fc = forecast_wait(state)
+        fc = forecast_wait(state, self.calibrator.dispersion(state.channel))
         level = self.calibrator.level(state.channel)
         return Promise(
             promise=timedelta(seconds=fc.quantile(level)),
