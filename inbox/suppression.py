@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 from flask import current_app
 from sqlalchemy import select
 
-from inbox import events, realtime
+from inbox import delivery
 from inbox.extensions import db
-from inbox.models import Message, Ticket, utcnow
+from inbox.models import utcnow
 from inbox.models.suppression import EmailSuppression
-from inbox.presenters import message_dict
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +27,23 @@ def record_bounce(address: str, original_message_id: str | None, reason: str, *,
     """Suppress ``address`` and mark our message ``original_message_id`` bounced; commits.
 
     Safe to call again for the same bounce (a webhook redelivery): the period is extended, the
-    delivery stays failed, and the ticket gets no second event.
+    delivery stays bounced, and the ticket gets no second event.
     """
+    now = now or utcnow()
+    suppress(address, original_message_id, reason, now=now)
+    if original_message_id:
+        delivery.mark(EMAIL, original_message_id, "bounced", address=address.strip().lower(), reason=reason, now=now)
+    db.session.commit()
+
+
+def record_complaint(address: str, original_message_id: str | None, reason: str = "marked as spam") -> None:
+    """The recipient called our mail spam: no more automatic mail for the period; commits."""
+    suppress(address, original_message_id, reason)
+    db.session.commit()
+
+
+def suppress(address: str, original_message_id: str | None, reason: str, *, now: datetime | None = None) -> None:
+    """Start or extend the suppression of ``address`` (without committing)."""
     now = now or utcnow()
     address = address.strip().lower()
     until = now + timedelta(days=int(current_app.config.get("BOUNCE_SUPPRESSION_DAYS", 30)))
@@ -43,9 +57,6 @@ def record_bounce(address: str, original_message_id: str | None, reason: str, *,
     row.original_message_id = original_message_id
     row.last_bounced_at = now
     row.suppressed_until = max(row.suppressed_until, until) if row.id else until
-    if original_message_id:
-        _mark_failed(original_message_id, address, reason, now)
-    db.session.commit()
     log.info("suppressing automatic mail to %s until %s: %s", address, row.suppressed_until, reason)
 
 
@@ -64,21 +75,3 @@ def lift(address: str) -> None:
     if row is not None:
         db.session.delete(row)
         db.session.commit()
-
-
-def _mark_failed(message_external_id: str, address: str, reason: str, now: datetime) -> None:
-    message = db.session.scalar(
-        select(Message).where(
-            Message.channel == EMAIL,
-            Message.external_id == message_external_id,
-            Message.direction == "outbound",
-        )
-    )
-    if message is None or message.delivery_state == "bounced":
-        return
-    message.delivery_state = "bounced"
-    message.delivery_error = f"bounced by {address}: {reason}"
-    ticket = db.session.get(Ticket, message.ticket_id)
-    if ticket is not None:
-        events.record(ticket, "message.bounced", at=now, message_id=message.id, address=address, reason=reason)
-        realtime.announce_ticket("message.updated", ticket, message_dict(message))

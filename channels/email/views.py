@@ -14,6 +14,7 @@ import logging
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from channels.base import EMAIL, WebhookRejected
+from channels.email import events
 from channels.email.formdata import parse_form_data
 from channels.email.inbound import UnusableMail, read_inbound
 from channels.email.settings import EmailSettings
@@ -90,3 +91,12 @@ def _read_body(limit: int) -> bytes:
     if len(body) > limit:
         raise WebhookRejected(f"body over {limit} bytes", status=413)
     return body
+
+
+@blueprint.post("/events")
+def delivery_events() -> tuple[Response, int]:
+    """SendGrid retries events on any non-2xx for 24 hours; apply them, then answer."""
+    settings = EmailSettings.from_config(current_app.config)
+    body = _read_body(settings.inbound_max_bytes)
+    changed = events.apply(events.verify(body, request.headers, settings.event_public_key))
+    return jsonify(status="ok", changed=changed), 200
