@@ -37,6 +37,8 @@ TAIL = 0.1
 
 
 class Forecast(Protocol):
+    immediate: float      # the chance an idle agent takes the ticket on arrival
+
     def cdf(self, wait: float) -> float: ...
 
 
@@ -141,9 +143,12 @@ class Calibrator:
             self._adapt(c, miss=False)
         # Tails: too many outcomes in the outer tenth means forecasts too narrow, too few
         # too wide. Same stochastic-approximation step as the level, on the log spread.
-        outer = pit < TAIL / 2 or pit > 1 - TAIL / 2
-        c.log_dispersion += self.spread_step * ((1.0 if outer else 0.0) - TAIL)
-        c.log_dispersion = min(max(c.log_dispersion, -1.0), 2.5)
+        # Only forecasts without an instant-answer atom say anything about the spread of the
+        # queueing part, which is all the dispersion widens.
+        if p.forecast.immediate < 0.05:
+            outer = pit < TAIL / 2 or pit > 1 - TAIL / 2
+            c.log_dispersion += self.spread_step * ((1.0 if outer else 0.0) - TAIL)
+            c.log_dispersion = min(max(c.log_dispersion, -1.0), 1.5)
         c.scored += 1
         c.kept += wait <= p.promise
         c.window.append(pit)

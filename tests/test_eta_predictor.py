@@ -1,0 +1,139 @@
+"""The wait-time predictor on live snapshots: queue length, closed hours, no agents, no history."""
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from inbox.eta.history import TeamHistory
+from inbox.eta.predictor import LiveState, QueuedTicket, forecast_wait, sla_due
+from inbox.eta.simulate import Shift, Team, simulate
+from inbox.eta.trace import ABANDONED, AGENT_OFFLINE, AGENT_ONLINE, ARRIVAL, FIRST_REPLY, to_datetime
+from inbox.sla.calendar import BusinessCalendar
+
+BERLIN = {"timezone": "Europe/Berlin", "hours": {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
+          "holidays": ["2026-04-03"]}
+TEAM = Team(
+    name="unit", timezone="Europe/Berlin", hours=BERLIN["hours"], holidays=("2026-04-03",),
+    start=date(2026, 3, 23), days=14,
+    shifts=(Shift(9.0, 18.0, 12.0), Shift(9.0, 18.0, 13.0), Shift(9.0, 18.0, 12.5)),
+    daily={"email": 40, "social": 15, "chat": 20},
+    priorities={"email": {"normal": 0.8, "high": 0.2}, "social": {"normal": 1.0}, "chat": {"normal": 1.0}},
+    service_minutes={"email": 10, "social": 8, "chat": 8},
+)
+
+
+def history_until(until: datetime) -> TeamHistory:
+    """A team's history fed with a simulated fortnight up to ``until``."""
+    trace = simulate(TEAM, seed=3)
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    for e in trace.events:
+        if e.t >= until.timestamp():
+            break
+        at = to_datetime(e.t)
+        if e.kind == AGENT_ONLINE:
+            history.agent_online(at, e.agent)
+        elif e.kind == AGENT_OFFLINE:
+            history.agent_offline(at, e.agent)
+        elif e.kind == ARRIVAL:
+            history.arrival(at, e.ticket, e.channel, e.priority)
+        elif e.kind == FIRST_REPLY:
+            history.first_reply(at, e.ticket, e.agent)
+        elif e.kind == ABANDONED:
+            history.abandoned(at, e.ticket)
+    return history
+
+
+def state_at(history: TeamHistory, now: datetime, ahead: int, channel: str = "email",
+             online: int | None = None) -> LiveState:
+    return LiveState(
+        now=now, channel=channel, priority="normal", due=sla_due(now, channel, "normal"),
+        ahead=[QueuedTicket("email", "normal")] * ahead, queue_length=ahead,
+        agents_online=len(history.online) if online is None else online,
+        stats=history.stats(now), longest_wait=3600.0 if ahead else 0.0,
+    )
+
+
+@pytest.fixture(scope="module")
+def tuesday_morning() -> tuple[TeamHistory, datetime]:
+    now = datetime(2026, 3, 31, 8, 30, tzinfo=UTC)      # 10:30 in Berlin, second week
+    return history_until(now), now
+
+
+@settings(max_examples=30, deadline=None)
+@given(shorter=st.integers(0, 150), extra=st.integers(1, 150))
+def test_a_longer_queue_ahead_never_shortens_the_promise(tuesday_morning, shorter, extra):
+    history, now = tuesday_morning
+    short = forecast_wait(state_at(history, now, shorter))
+    long = forecast_wait(state_at(history, now, shorter + extra))
+    assert long.quantile(0.9) >= short.quantile(0.9)
+    assert long.quantile(0.5) >= short.quantile(0.5)
+
+
+def test_the_promise_grows_steadily_with_the_queue(tuesday_morning):
+    history, now = tuesday_morning
+    promises = [forecast_wait(state_at(history, now, k)).quantile(0.9) for k in range(0, 200, 20)]
+    assert promises == sorted(promises)
+    assert promises[-1] > 2 * promises[1]
+
+
+def test_a_ticket_arriving_in_closed_hours_is_promised_no_earlier_than_opening(tuesday_morning):
+    history, _ = tuesday_morning
+    friday_night = datetime(2026, 3, 27, 20, 0, tzinfo=UTC)   # 21:00 Friday in Berlin
+    monday_open = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)     # 09:00 Monday (CEST)
+    stats_history = history_until(friday_night)
+    fc = forecast_wait(state_at(stats_history, friday_night, 5, online=0))
+    assert friday_night + timedelta(seconds=fc.quantile(0.1)) >= monday_open
+    assert friday_night + timedelta(seconds=fc.quantile(0.9)) < monday_open + timedelta(hours=9)
+
+
+def test_a_holiday_is_skipped_like_a_weekend(tuesday_morning):
+    thursday_evening = datetime(2026, 4, 2, 17, 0, tzinfo=UTC)   # 19:00 before Good Friday
+    history = history_until(thursday_evening)
+    fc = forecast_wait(state_at(history, thursday_evening, 3, online=0))
+    monday_open = datetime(2026, 4, 6, 7, 0, tzinfo=UTC)
+    assert thursday_evening + timedelta(seconds=fc.quantile(0.1)) >= monday_open
+
+
+def test_with_nobody_online_in_open_hours_the_wait_covers_their_return(tuesday_morning):
+    history, now = tuesday_morning
+    staffed = forecast_wait(state_at(history, now, 10)).quantile(0.9)
+    unstaffed = forecast_wait(state_at(history, now, 10, online=0)).quantile(0.9)
+    assert unstaffed > staffed
+
+
+def test_a_new_install_with_no_history_still_promises_through_the_calendar():
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    saturday = datetime(2026, 3, 28, 10, 0, tzinfo=UTC)
+    fc = forecast_wait(state_at(history, saturday, 4, online=0))
+    monday_open = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)
+    promise = saturday + timedelta(seconds=fc.quantile(0.9))
+    assert monday_open <= promise < monday_open + timedelta(hours=9)
+
+
+def test_a_new_install_open_now_promises_minutes_not_days():
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    tuesday = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
+    history.agent_online(tuesday - timedelta(minutes=30), "a1")
+    history.agent_online(tuesday - timedelta(minutes=30), "a2")
+    history.arrival(tuesday - timedelta(minutes=20), "x", "email", "normal")
+    fc = forecast_wait(state_at(history, tuesday, 1, channel="chat"))
+    assert 0 < fc.quantile(0.9) < 3 * 3600
+
+
+def test_an_idle_agent_answers_at_once_when_nothing_waits():
+    history = TeamHistory(None)
+    now = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
+    history.agent_online(now - timedelta(hours=1), "a1")
+    state = replace(state_at(history, now, 0, channel="chat"), agents_free=1.0)
+    assert forecast_wait(state).immediate == 1.0
+
+
+def test_the_forecast_cdf_and_quantile_agree(tuesday_morning):
+    history, now = tuesday_morning
+    fc = forecast_wait(state_at(history, now, 40))
+    for p in (0.1, 0.5, 0.9):
+        assert fc.cdf(fc.quantile(p)) == pytest.approx(p, abs=0.02)
