@@ -170,7 +170,8 @@ def as_json(result: BacktestResult) -> dict[str, Any]:
 
 
 def run(trace_path: str | Path, quantile: float = 0.9, promises_out: str | Path | None = None,
-        json_output: bool = False, out: TextIO = sys.stdout) -> BacktestResult:
+        json_output: bool = False, out: TextIO | None = None) -> BacktestResult:
+    out = out or sys.stdout
     result = replay(read_trace(trace_path), quantile)
     if promises_out:
         with open(promises_out, "w", newline="", encoding="utf-8") as fh:

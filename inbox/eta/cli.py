@@ -17,5 +17,4 @@ eta = click.Group("eta", help="Wait-time predictor tools.")
 @click.option("--json", "json_output", is_flag=True, help="Print the scores as JSON.")
 def backtest(trace: str, quantile: float, promises_out: str | None, json_output: bool) -> None:
     """Replay TRACE through Kept's predictor and the baselines and score every promise."""
-    stream = click.get_text_stream("stdout")
-    run(trace, quantile, promises_out, json_output, out=stream)
+    run(trace, quantile, promises_out, json_output)

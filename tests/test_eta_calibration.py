@@ -1,0 +1,107 @@
+"""Online calibration: promises kept at the target share, learned only from matured outcomes."""
+from __future__ import annotations
+
+import math
+import random
+from datetime import date
+
+import pytest
+
+from inbox.eta.backtest import replay
+from inbox.eta.calibration import Calibrator
+from inbox.eta.simulate import Shift, Team, simulate
+
+
+class Exponential:
+    """A forecast that believes waits are exponential with the given mean."""
+
+    immediate = 0.0
+
+    def __init__(self, mean: float):
+        self.mean = mean
+
+    def cdf(self, wait: float) -> float:
+        return 1.0 - math.exp(-max(wait, 0.0) / self.mean)
+
+    def quantile(self, p: float) -> float:
+        return -self.mean * math.log(1.0 - p)
+
+
+def run_stream(cal: Calibrator, true_mean: float, believed_mean: float, n: int, seed: int = 1) -> float:
+    """Issue n promises one minute apart; each is answered after its true wait. Returns the kept
+    share over the last half."""
+    rng = random.Random(seed)
+    answers: list[tuple[float, str]] = []
+    kept = []
+    for i in range(n):
+        now = 60.0 * i
+        while answers and answers[0][0] <= now:
+            at, tk = answers.pop(0)
+            cal.answered(tk, at)
+        fc = Exponential(believed_mean)
+        level = cal.level("chat")
+        promise = fc.quantile(level)
+        cal.issued(f"t{i}", "chat", fc, now, promise, level)
+        wait = rng.expovariate(1.0 / true_mean)
+        answers.append((now + wait, f"t{i}"))
+        answers.sort()
+        if i >= n // 2:
+            kept.append(wait <= promise)
+    return sum(kept) / len(kept)
+
+
+def test_a_forecast_that_is_too_optimistic_is_read_at_a_higher_level():
+    cal = Calibrator(0.9)
+    share = run_stream(cal, true_mean=600.0, believed_mean=200.0, n=4000)
+    assert share == pytest.approx(0.9, abs=0.03)
+    assert cal.level("chat") > 0.97
+
+
+def test_a_forecast_that_is_too_pessimistic_is_read_at_a_lower_level():
+    cal = Calibrator(0.9)
+    share = run_stream(cal, true_mean=200.0, believed_mean=600.0, n=4000)
+    assert share == pytest.approx(0.9, abs=0.03)
+    assert cal.level("chat") < 0.7
+
+
+def test_a_late_promise_counts_before_its_reply_comes():
+    cal = Calibrator(0.9)
+    fc = Exponential(60.0)
+    cal.issued("t1", "email", fc, 0.0, 100.0, 0.9)
+    cal.advance(50.0)
+    assert cal.level("email", 0.5) == pytest.approx(0.5)   # nothing known yet
+    before = cal._ch("email").shift
+    cal.advance(101.0)
+    assert cal._ch("email").shift > before                  # known late at once
+
+
+def test_a_visitor_who_leaves_late_is_not_held_against_the_channel():
+    cal = Calibrator(0.9)
+    cal.issued("t1", "chat", Exponential(60.0), 0.0, 100.0, 0.9)
+    cal.advance(200.0)
+    cal.abandoned("t1", 250.0)
+    assert cal._ch("chat").shift == pytest.approx(0.0, abs=1e-12)
+    assert cal._ch("chat").values == []
+
+
+STEADY = Team(
+    name="steady", timezone="UTC", hours=None, holidays=(), start=date(2026, 6, 1), days=12,
+    shifts=tuple(Shift(s, s + 8.0, None, days=tuple(range(7)), follows_calendar=False)
+                 for s in (0.0, 8.0, 16.0) for _ in range(4)),
+    daily={"chat": 900, "email": 150},
+    priorities={"chat": {"normal": 1.0}, "email": {"normal": 1.0}},
+    service_minutes={"chat": 5.0, "email": 5.0},
+    night_share=1.0, weekend_share=1.0, absence=0.0, overtime=0.0, jitter_minutes=0.0,
+    reply_share=(0.0, 0.0),
+)
+
+
+@pytest.mark.parametrize("q", [0.9, 0.8])
+def test_on_a_stationary_queue_the_kept_share_converges_to_q(q):
+    trace = simulate(STEADY, seed=11)
+    result = replay(trace, q)
+    answered = sorted(result.waits, key=lambda tk: int(tk[1:]))
+    later = answered[len(answered) // 3:]
+    kept = sum(result.waits[tk][1] <= result.promises["kept"][tk] for tk in later) / len(later)
+    assert len(later) > 5000
+    assert kept == pytest.approx(q, abs=0.03)
