@@ -9,6 +9,7 @@ import pytest
 from channels.base import EMAIL, Attachment, DeliveryError, Identity, Outbound
 from channels.email import make_adapter
 from channels.email.sendgrid_adapter import SendGridAdapter
+from channels.sandbox import SandboxAdapter
 from tests.email_fixtures.fake_sendgrid import FakeSendGrid
 
 
@@ -49,6 +50,10 @@ def reply(**fields) -> Outbound:
 
 def test_the_adapter_is_sendgrid_when_an_api_key_is_set(adapter):
     assert isinstance(adapter, SendGridAdapter)
+
+
+def test_without_an_api_key_mail_goes_to_the_sandbox():
+    assert isinstance(make_adapter({"SENDGRID_API_KEY": None}), SandboxAdapter)
 
 
 def test_a_reply_sends_threading_headers_token_and_agent_name(adapter, fake):

@@ -295,3 +295,8 @@ def test_parsed_mode_in_shift_jis_is_decoded_with_the_charsets_field(client, app
     response = post(client, app, body)
     message = db.session.get(Message, response.json["message_id"])
     assert message.text == text and message.subject == "ご注文"
+
+
+def test_a_bounce_of_a_mail_we_never_sent_suppresses_nothing(client, app):
+    post_raw(client, app, mails.dsn_bounce("someone-else@elsewhere.example", recipient="victim@example.com"))
+    assert not suppression.is_suppressed("victim@example.com")

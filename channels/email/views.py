@@ -57,7 +57,9 @@ def inbound() -> tuple[Response, int]:
 
     result = ingest(received.inbound)
     bounce = received.bounce
-    if bounce is not None and bounce.permanent and bounce.recipient:
+    # Only a bounce of a mail we sent may suppress an address: anyone can mail us a fake DSN.
+    ours = bounce is not None and (bounce.original_message_id or "").endswith("@" + settings.message_id_domain)
+    if bounce is not None and ours and bounce.permanent and bounce.recipient:
         suppression.record_bounce(
             bounce.recipient, bounce.original_message_id, bounce.diagnostic or bounce.status or "hard bounce"
         )
