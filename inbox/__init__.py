@@ -121,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
     from channels import registry
     from inbox.extensions import csrf
     from inbox.web import admin, api, attachments, auth, sandbox, workspace
+    from inbox.web import reports as report_pages
     from inbox.web import surveys as survey_pages
 
     app.register_blueprint(auth.bp)
@@ -129,6 +130,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(sandbox.bp, url_prefix="/sandbox")
     app.register_blueprint(survey_pages.bp)
+    app.register_blueprint(report_pages.bp, url_prefix="/admin/reports")
     app.register_blueprint(attachments.bp)
     # The API checks CSRF itself: bearer-token calls need none, cookie-session calls do.
     csrf.exempt(api.bp)

@@ -1,0 +1,104 @@
+"""Volume: tickets by channel and week, the hour-of-week heat map, and the backlog day by day.
+
+The backlog is read from the event log, not from tickets' current state: it is the number of
+tickets open now, walked back through every creation, solve and reopen since the range began, so
+a ticket solved on Tuesday and reopened on Thursday counts as open again from Thursday.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import case, func, or_, select
+
+from inbox.extensions import db
+from inbox.models import Ticket, TicketEvent
+from inbox.models.tickets import OPEN_STATUSES
+from inbox.reports.output import Chart, Figure, Report, Table
+from inbox.reports.query import ReportRange, for_session, iso_day
+
+RESOLVED = ("solved", "closed")
+
+
+def build(rng: ReportRange) -> Report:
+    dialect = for_session(db.session, rng)
+    in_range = (Ticket.created_at >= rng.start, Ticket.created_at < rng.end)
+    by_channel = db.session.execute(
+        select(Ticket.channel, func.count()).where(*in_range).group_by(Ticket.channel).order_by(Ticket.channel)
+    ).all()
+    week = dialect.week(Ticket.created_at)
+    by_week = db.session.execute(
+        select(week, Ticket.channel, func.count()).where(*in_range).group_by(week, Ticket.channel)
+    ).all()
+    how = dialect.hour_of_week(Ticket.created_at)
+    heat = dict(db.session.execute(select(how, func.count()).where(*in_range).group_by(how)).all())
+    backlog = backlog_by_day(rng)
+
+    report = Report("volume", _("Volume"), rng)
+    total = sum(n for _c, n in by_channel)
+    report.figures = [
+        Figure("tickets", _("Tickets created"), total),
+        Figure("backlog_end", _("Open at the end of the range"), backlog[-1][1] if backlog else None),
+    ]
+    channels = [c for c, _n in by_channel]
+    report.tables.append(Table("by_channel", _("Tickets by channel"), [_("Channel"), _("Tickets")],
+                               [[c, n] for c, n in by_channel]))
+    report.charts.append(Chart("by-channel", "bar", _("Tickets by channel"), "by_channel", labels=channels,
+                               datasets=[{"label": _("Tickets"), "data": [n for _c, n in by_channel]}]))
+
+    weeks = rng.weeks()
+    counts = defaultdict(int)
+    for wk, channel, n in by_week:
+        counts[(iso_day(wk), channel)] += n
+    report.tables.append(Table("by_week", _("Tickets by week and channel"), [_("Week")] + channels,
+                               [[wk] + [counts[(wk, c)] for c in channels] for wk in weeks]))
+    report.charts.append(Chart("by-week", "bar", _("Tickets by week"), "by_week", labels=weeks, stacked=True,
+                               datasets=[{"label": c, "data": [counts[(wk, c)] for wk in weeks]} for c in channels]))
+
+    days = [_("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun")]
+    report.tables.append(Table(
+        "hour_of_week", _("Tickets by hour of week (%(tz)s)", tz=rng.tz), [_("Day")] + [f"{h:02d}" for h in range(24)],
+        [[days[d]] + [int(heat.get(d * 24 + h, 0)) for h in range(24)] for d in range(7)],
+    ))
+    report.charts.append(Chart("hour-of-week", "heatmap", _("When tickets arrive"), "hour_of_week"))
+
+    report.tables.append(Table("backlog", _("Open tickets at the end of each day"), [_("Day"), _("Open")],
+                               [[d.isoformat(), n] for d, n in backlog]))
+    report.charts.append(Chart("backlog", "line", _("Backlog over time"), "backlog",
+                               labels=[d.isoformat() for d, _n in backlog],
+                               datasets=[{"label": _("Open"), "data": [n for _d, n in backlog]}]))
+    return report
+
+
+def backlog_by_day(rng: ReportRange, now: datetime | None = None) -> list[tuple[date, int]]:
+    """Open tickets at the end of each local day of the range."""
+    dialect = for_session(db.session, rng)
+    open_now = db.session.scalar(
+        select(func.count()).select_from(Ticket).where(Ticket.status.in_(OPEN_STATUSES),
+                                                       Ticket.merged_into_id.is_(None))
+    ) or 0
+    old = dialect.json_text(TicketEvent.data, "old")
+    new = dialect.json_text(TicketEvent.data, "new")
+    delta = case(
+        (TicketEvent.kind == "ticket.created", 1),
+        (new.in_(RESOLVED) & old.not_in(RESOLVED), -1),
+        (old.in_(RESOLVED) & new.not_in(RESOLVED), 1),
+        else_=0,
+    )
+    day = dialect.day(TicketEvent.created_at)
+    rows = db.session.execute(
+        select(day, func.sum(delta))
+        .where(or_(TicketEvent.kind == "ticket.created", TicketEvent.kind == "status.changed"),
+               TicketEvent.created_at >= rng.start)
+        .group_by(day)
+    ).all()
+    change = {iso_day(d): int(n or 0) for d, n in rows}
+    last = rng.last.isoformat()
+    # Open at the end of the range = open now minus whatever changed after the range ended.
+    level = open_now - sum(n for d, n in change.items() if d > last)
+    levels = []
+    for d in reversed(rng.days()):
+        levels.append((d, level))
+        level -= change.get(d.isoformat(), 0)
+    return list(reversed(levels))
