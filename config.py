@@ -138,6 +138,17 @@ class Config:
     X_POLL_SECONDS = _env_float("X_POLL_SECONDS", 120.0)
     X_API_TIMEOUT = _env_float("X_API_TIMEOUT", 20.0)
 
+    # Chat widget: message size and per-visitor rate limits, how long a waiting visitor may be
+    # gone before the chat counts as abandoned (or, with an email address, moves to email), and
+    # the placeholder wait model's default handling time and smallest wait ever told.
+    CHAT_MAX_MESSAGE_CHARS = _env_int("CHAT_MAX_MESSAGE_CHARS", 2000)
+    CHAT_RATE_PER_MINUTE = _env_int("CHAT_RATE_PER_MINUTE", 20)
+    CHAT_ABANDON_SECONDS = _env_int("CHAT_ABANDON_SECONDS", 120)
+    CHAT_TOKEN_MAX_AGE_DAYS = _env_int("CHAT_TOKEN_MAX_AGE_DAYS", 365)
+    CHAT_HISTORY_LIMIT = _env_int("CHAT_HISTORY_LIMIT", 200)
+    CHAT_DEFAULT_HANDLING_SECONDS = _env_int("CHAT_DEFAULT_HANDLING_SECONDS", 240)
+    CHAT_WAIT_FLOOR_SECONDS = _env_int("CHAT_WAIT_FLOOR_SECONDS", 30)
+
     API_TOKEN_BYTES = 32
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True

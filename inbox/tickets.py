@@ -14,7 +14,7 @@ from sqlalchemy import select
 from channels.base import Attachment, Identity as RecipientIdentity, Outbound
 from inbox import attachments, events, outbox, realtime, surveys
 from inbox.extensions import db
-from inbox.models import Agent, Identity, Message, Team, Ticket, utcnow
+from inbox.models import Agent, Identity, Message, Team, Ticket, TicketEvent, utcnow
 from inbox.models.tickets import PRIORITIES, STATUSES
 from inbox.presenters import message_dict, ticket_summary
 from inbox.sla import engine as sla
@@ -28,9 +28,30 @@ def visible_to(agent: Agent, ticket: Ticket) -> bool:
     return agent.is_admin or ticket.team_id is None or ticket.team_id in agent.team_ids()
 
 
+# Events that move a conversation to another channel (``data["to"]``) until the customer writes
+# on the ticket's own channel again.
+HANDOVER_EVENTS = ("chat.handed_to_email",)
+
+
+def default_channel(ticket: Ticket) -> str:
+    """Where a reply goes unless the sender picks: the ticket's channel, or the channel the
+    conversation was handed over to (a chat visitor who left an email address and went away)."""
+    handover = db.session.scalar(
+        select(TicketEvent).where(TicketEvent.ticket_id == ticket.id, TicketEvent.kind.in_(HANDOVER_EVENTS))
+        .order_by(TicketEvent.id.desc()).limit(1)
+    )
+    if handover is None:
+        return ticket.channel
+    came_back = db.session.scalar(
+        select(Message.id).where(Message.ticket_id == ticket.id, Message.direction == "inbound",
+                                 Message.channel == ticket.channel, Message.created_at > handover.created_at).limit(1)
+    )
+    return ticket.channel if came_back is not None else handover.data.get("to", ticket.channel)
+
+
 def recipient_identity(ticket: Ticket, channel: str | None = None) -> Identity:
     """The identity to answer on: the one the customer last wrote from on ``channel``."""
-    channel = channel or ticket.channel
+    channel = channel or default_channel(ticket)
     last = db.session.scalar(
         select(Message)
         .where(Message.ticket_id == ticket.id, Message.direction == "inbound", Message.channel == channel,
@@ -81,7 +102,7 @@ def send_message(
 ) -> Message:
     """Write an outbound message and its outbox row in the current transaction (no commit)."""
     now = now or utcnow()
-    channel = channel or ticket.channel
+    channel = channel or default_channel(ticket)
     identity = recipient_identity(ticket, channel)
     message = Message(
         ticket_id=ticket.id,
