@@ -51,6 +51,7 @@ class Outlook:
     arrivals: Mapping[str, tuple[float, ...]]
     arrivals_cum: Mapping[str, tuple[float, ...]]
     learned: bool
+    staff_spread: float = 0.0                 # day-to-day relative spread of staffed hours
 
     def slot_at(self, t: float) -> int:
         return min(max(bisect.bisect_right(self.bounds, t) - 1, 0), len(self.staff) - 1)
@@ -372,7 +373,31 @@ class TeamHistory:
             arrivals={ch: tuple(v) for ch, v in arrivals.items()},
             arrivals_cum={ch: _running(v) for ch, v in arrivals.items()},
             learned=learned,
+            staff_spread=self._staff_spread(today),
         )
+
+    def _staff_spread(self, today: date) -> float:
+        """Relative spread of agent-hours between recent staffed days: absences and overtime
+        make a future day's capacity uncertain, the more so the smaller the team."""
+        totals = []
+        for k in range(1, 7 * PROFILE_WEEKS + 1):
+            day = today - timedelta(days=k)
+            kind = self._day_kind(day)
+            if kind and day in self._staff_slots:
+                total = sum(self._staff_slots[day])
+                if total > 0:
+                    totals.append((kind, total))
+        by_kind: dict[tuple, list[float]] = {}
+        for kind, total in totals:
+            by_kind.setdefault(kind, []).append(total)
+        num = den = 0.0
+        for values in by_kind.values():
+            if len(values) >= 3:
+                mean = sum(values) / len(values)
+                var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
+                num += var / (mean * mean) * len(values)
+                den += len(values)
+        return math.sqrt(num / den) if den else 0.0
 
     def _open_mask(self, day_start: float, n_slots: int) -> list[float]:
         mask = [0.0] * n_slots

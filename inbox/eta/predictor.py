@@ -245,7 +245,7 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
 
     capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol)
     jumps = _jump_ins(state, now, due)
-    spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2)
+    spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2 + ol.staff_spread ** 2)
     return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread, dispersion)
 
 
