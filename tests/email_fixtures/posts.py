@@ -89,8 +89,14 @@ def parsed_post(
 
 
 def corpus_posts() -> list[Path]:
-    """Every Inbound Parse POST in the shared corpora, empty upstream files included."""
-    return sorted(CORPORA.glob("sendgrid-inbound-*/*.txt"))
+    """Every Inbound Parse POST in the shared corpora, empty upstream files included; the test
+    skips, saying why, on a checkout without the shared corpora beside it."""
+    posts = sorted(CORPORA.glob("sendgrid-inbound-*/*.txt"))
+    if not posts:
+        import pytest
+
+        pytest.skip(f"SendGrid corpus not found under {CORPORA}: the shared corpora sit beside the checkout in CI")
+    return posts
 
 
 def corpus_content_type(path: Path) -> str:
