@@ -120,13 +120,14 @@ def _sqlite_pragmas(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from channels import registry
     from inbox.extensions import csrf
-    from inbox.web import admin, api, attachments, auth, sandbox, workspace
+    from inbox.web import admin, api, api_workspace, attachments, auth, sandbox, workspace
     from inbox.web import reports as report_pages
     from inbox.web import surveys as survey_pages
 
     app.register_blueprint(auth.bp)
     app.register_blueprint(workspace.bp)
     app.register_blueprint(api.bp, url_prefix="/api")
+    app.register_blueprint(api_workspace.bp, url_prefix="/api")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(sandbox.bp, url_prefix="/sandbox")
     app.register_blueprint(survey_pages.bp)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from channels.base import Inbound
-from inbox import attachments, events, notices, quarantine, realtime, routing, surveys
+from inbox import assignment, attachments, events, notices, quarantine, realtime, routing, surveys
 from inbox.extensions import db
 from inbox.models import Customer, Identity, Message, Ticket, utcnow
 from inbox.models.tickets import OPEN_STATUSES
@@ -72,6 +72,7 @@ def _ingest_once(inbound: Inbound, now: datetime) -> IngestResult:
         db.session.add(ticket)
         db.session.flush()
         events.record(ticket, "ticket.created", actor_type="customer", at=now, channel=inbound.channel)
+        assignment.on_ticket_created(ticket, now=now)
     elif reopened:
         events.record(ticket, "status.changed", actor_type="customer", at=now, old="solved", new="open",
                       reason="customer replied")

@@ -32,6 +32,8 @@ def ticket_summary(ticket: Ticket) -> dict[str, Any]:
         "created_at": iso(ticket.created_at),
         "updated_at": iso(ticket.updated_at),
         "first_response_at": iso(ticket.first_response_at),
+        "last_customer_message_at": iso(ticket.last_customer_message_at),
+        "last_agent_reply_at": iso(ticket.last_agent_reply_at),
         "solved_at": iso(ticket.solved_at),
         "sla": {
             "policy_id": ticket.sla_policy_id,

@@ -8,6 +8,14 @@ from inbox.models.suppression import EmailSuppression
 from inbox.models.surveys import FollowUp, Survey
 from inbox.models.tickets import Ticket, TicketEvent
 from inbox.models.types import utcnow
+from inbox.models.workspace import (  # noqa: F401 - registered on the metadata
+    AgentSocket,
+    AutoAway,
+    CannedReply,
+    Mention,
+    SavedView,
+    TeamAssignment,
+)
 
 __all__ = [
     "Agent",

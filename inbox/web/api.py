@@ -302,7 +302,8 @@ def build_spec(app: Flask) -> APISpec:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     spec.components.security_scheme("session", {"type": "apiKey", "in": "cookie", "name": "session"})
     with app.test_request_context():
-        for view in (list_tickets, show_ticket, reply, add_note, change_ticket):
+        views = (list_tickets, show_ticket, reply, add_note, change_ticket, *app.extensions.get("kept_api_views", ()))
+        for view in views:
             spec.path(view=view, app=app)
     return spec
 

@@ -1,10 +1,19 @@
 """The agents' pages."""
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from inbox.web import workspace_socket
+
 bp = Blueprint("workspace", __name__)
+
+
+@bp.record_once
+def _socket_handlers(_state: Any) -> None:
+    workspace_socket.register()
 
 
 @bp.get("/")
