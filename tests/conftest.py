@@ -39,11 +39,35 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("database", dbs, indirect=True)
 
 
+_postgres_checked = False
+
+
+def _ensure_postgres_database(url: str) -> None:
+    """Create the test database named in TEST_DATABASE_URL when the server lacks it."""
+    global _postgres_checked
+    if _postgres_checked:
+        return
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    target = make_url(url)
+    try:
+        create_engine(target).connect().close()
+    except OperationalError:
+        admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+        admin.dispose()
+    _postgres_checked = True
+
+
 @pytest.fixture
 def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     if request.param == "postgresql":
         if not POSTGRES_URL:
             pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL variant not run (.ci/run sets it)")
+        _ensure_postgres_database(POSTGRES_URL)
         return POSTGRES_URL
     return f"sqlite:///{tmp_path / 'kept-test.sqlite3'}"
 
