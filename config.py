@@ -106,6 +106,10 @@ class Config:
     # A claimed delivery whose worker died is released after this long.
     OUTBOX_LEASE_SECONDS = _env_float("OUTBOX_LEASE_SECONDS", 120.0)
 
+    # SLA timers fire at their instant; this sweep only repairs timers lost to a restart or a
+    # dropped task, so it can be slow. It reads only live clocks, by index.
+    SLA_SWEEP_SECONDS = _env_float("SLA_SWEEP_SECONDS", 30.0)
+
     # Jobs: "inprocess" on the embedded default, "celery" when REDIS_URL is set.
     JOB_RUNNER = _env("JOB_RUNNER")
     CELERY_BROKER_URL = _env("CELERY_BROKER_URL")

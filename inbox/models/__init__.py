@@ -4,6 +4,7 @@ from inbox.models.customers import Customer, Identity
 from inbox.models.holding import QuarantinedPayload, SandboxDelivery, Setting
 from inbox.models.messages import Message, MessageAttachment
 from inbox.models.outbox import OutboxItem
+from inbox.models.sla import BusinessCalendarRecord, SLAPolicy, TicketSLAMetric
 from inbox.models.suppression import EmailSuppression
 from inbox.models.surveys import FollowUp, Survey
 from inbox.models.tickets import Ticket, TicketEvent
@@ -19,6 +20,7 @@ from inbox.models.workspace import (  # noqa: F401 - registered on the metadata
 
 __all__ = [
     "Agent",
+    "BusinessCalendarRecord",
     "Customer",
     "EmailSuppression",
     "FollowUp",
@@ -27,12 +29,14 @@ __all__ = [
     "MessageAttachment",
     "OutboxItem",
     "QuarantinedPayload",
+    "SLAPolicy",
     "SandboxDelivery",
     "Setting",
     "Survey",
     "Team",
     "Ticket",
     "TicketEvent",
+    "TicketSLAMetric",
     "agent_teams",
     "utcnow",
 ]

@@ -33,6 +33,8 @@ class Team(db.Model):
     # Channels this team takes new tickets from; empty means every channel.
     channels: Mapped[list] = mapped_column(JSON, default=list)
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("agents.id", use_alter=True))
+    # The team's business calendar; SLA policies without a calendar of their own use it.
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("business_calendars.id"))
 
     agents: Mapped[list[Agent]] = relationship(secondary=agent_teams, back_populates="teams")
 
