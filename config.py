@@ -161,6 +161,15 @@ class Config:
     PRESENCE_REASSIGN_GRACE_SECONDS = _env_int("PRESENCE_REASSIGN_GRACE_SECONDS", 60)
     ASSIGNMENT_ASYNC_CAPACITY = _env_int("ASSIGNMENT_ASYNC_CAPACITY", 25)
 
+    # The promise: customers are told a wait that q of them (an admin setting, this default)
+    # get within. The model replays this many weeks of the install's history per team; a live
+    # estimate that slips past the promise by the larger of these tells the customer once.
+    PROMISES_ENABLED = _env_bool("KEPT_PROMISES", True)
+    PROMISE_QUANTILE = _env_float("PROMISE_QUANTILE", 0.9)
+    PROMISE_HISTORY_WEEKS = _env_int("PROMISE_HISTORY_WEEKS", 5)
+    PROMISE_REVISE_MIN_SECONDS = _env_int("PROMISE_REVISE_MIN_SECONDS", 600)
+    PROMISE_REVISE_SHARE = _env_float("PROMISE_REVISE_SHARE", 0.25)
+
     API_TOKEN_BYTES = 32
     WTF_CSRF_TIME_LIMIT = None
     SESSION_COOKIE_HTTPONLY = True
@@ -192,6 +201,8 @@ class TestingConfig(Config):
     OUTBOX_BACKOFF_BASE_SECONDS = 0.01
     OUTBOX_BACKOFF_CAP_SECONDS = 0.05
     PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"  # fast hashing keeps the suite quick
+    # Tests of other features count messages and events exactly; the promise tests switch it on.
+    PROMISES_ENABLED = False
 
 
 class ProductionConfig(Config):

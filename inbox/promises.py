@@ -1,37 +1,158 @@
-"""The wait a live-chat visitor is told: their place in line and how long until a reply.
+"""The wait Kept promises each customer: made at ticket creation, watched, scored at the first reply.
 
-:func:`live_wait` is a deliberately simple model — a queue position and Little's-law-style
-arithmetic on recent handling times — behind the signature the promise predictor will keep
-when it replaces the internals. It returns numbers only: wording belongs to the caller, in the
-visitor's language and time zone.
+Every estimate comes from the wait predictor (:mod:`inbox.eta.predictor`) through the live
+bridge (:mod:`inbox.eta.live`): the team's replayed history, calibrated on its own matured
+promises, and the live queue in the order agents work it. A promise is the forecast read at the
+calibrated level for the admin's quantile q ("9 in 10 customers hear back within the time we
+state"), so it is later than the SLA target whenever the queue says so: the customer is told
+the honest time.
+
+:func:`live_wait` is what the chat widget shows a waiting visitor (numbers only; wording belongs
+to the caller, in the visitor's language and time zone).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import select
 
+from inbox import events
+from inbox.eta import live
 from inbox.extensions import db
-from inbox.models import Agent, Ticket, utcnow
+from inbox.models import Agent, Setting, Ticket, utcnow
+from inbox.models.promises import Promise
 from inbox.models.tickets import PRIORITY_RANK
+from inbox.presenters import iso
 
 CHAT = "chat"
 # A chat that has had no answer yet is in line; pending/on-hold chats wait on the customer.
 WAITING_STATUSES = ("new", "open")
-# Recent solved chats inform the handling time; older ones describe a different shift.
-HANDLING_WINDOW = timedelta(hours=24)
-HANDLING_SAMPLE = 50
+SETTINGS_KEY = "promises"
+QUANTILE_RANGE = (0.5, 0.99)
 
+
+@dataclass
+class PromiseSettings:
+    """What admins choose: the quantile promised, and on which channels a notice message goes.
+
+    Chat is off by default: the widget's live ``wait`` line is the chat notice, and a message
+    saying the same would only repeat it.
+    """
+
+    quantile: float = 0.9
+    notices: dict[str, bool] = field(default_factory=lambda: {"email": True, "x": True, "chat": False})
+
+    def notices_on(self, channel: str) -> bool:
+        return bool(self.notices.get(channel, False))
+
+
+class SettingsError(ValueError):
+    """A setting an admin entered that cannot be used."""
+
+
+def settings() -> PromiseSettings:
+    defaults = PromiseSettings(quantile=current_app.config["PROMISE_QUANTILE"])
+    row = db.session.get(Setting, SETTINGS_KEY)
+    if row is None or not isinstance(row.value, dict):
+        return defaults
+    notices = {**defaults.notices, **(row.value.get("notices") or {})}
+    return PromiseSettings(quantile=float(row.value.get("quantile", defaults.quantile)), notices=notices)
+
+
+def save_settings(new: PromiseSettings) -> PromiseSettings:
+    """Validate and store; the caller commits."""
+    low, high = QUANTILE_RANGE
+    if not low <= new.quantile <= high:
+        raise SettingsError(f"the quantile must be between {low} and {high}")
+    row = db.session.get(Setting, SETTINGS_KEY)
+    if row is None:
+        row = Setting(key=SETTINGS_KEY)
+        db.session.add(row)
+    row.value = asdict(new)
+    return new
+
+
+def enabled() -> bool:
+    return bool(current_app.config.get("PROMISES_ENABLED", True))
+
+
+# -- estimates -------------------------------------------------------------------------------------
+
+def online_for(ticket: Ticket) -> int:
+    """Agents online who take the ticket's channel, in its team (any agent for a ticket with no team)."""
+    from inbox import presence
+
+    return len(presence.online_agents(channel=ticket.channel, team_id=ticket.team_id))
+
+
+def estimate(ticket: Ticket, now: datetime, q: float | None = None) -> live.Estimate:
+    """The predictor's promise and median for ``ticket`` right now."""
+    return live.estimate(ticket, now, q if q is not None else settings().quantile, online_for(ticket))
+
+
+def make(ticket: Ticket, now: datetime) -> tuple[Promise, live.Estimate]:
+    """Promise ``ticket`` a first reply: stored on the ticket, as a :class:`Promise` row and as a
+    ``promise.made`` event, in the caller's transaction."""
+    est = estimate(ticket, now)
+    ticket.promised_at = now
+    ticket.promise_due_at = est.due_at
+    ticket.promise_median_at = est.median_at
+    ticket.promise_quantile = est.quantile
+    row = Promise(ticket_id=ticket.id, team_id=ticket.team_id, channel=ticket.channel, made_at=now,
+                  quantile=est.quantile, level=est.level, due_at=est.due_at, median_at=est.median_at,
+                  sla_due_at=est.sla_due_at, open_now=est.open_now, inputs=est.inputs())
+    db.session.add(row)
+    events.record(ticket, "promise.made", at=now, due_at=iso(est.due_at), median_at=iso(est.median_at),
+                  quantile=est.quantile, next_open_at=iso(est.next_open_at), **est.inputs())
+    return row, est
+
+
+def current(ticket: Ticket) -> Promise | None:
+    """The ticket's latest promise."""
+    return db.session.scalar(select(Promise).where(Promise.ticket_id == ticket.id).order_by(Promise.id.desc()).limit(1))
+
+
+def score(promised: float, wait: float, q: float) -> tuple[bool, float, float | None]:
+    """(kept, pinball loss in minutes, padding) of one promise, as the backtest scores it: waits and
+    promises under a minute count as a minute for the padding."""
+    kept = wait <= promised
+    loss = (1 - q) * (promised - wait) if kept else q * (wait - promised)
+    padding = max(promised, 60.0) / max(wait, 60.0) if kept else None
+    return kept, loss / 60.0, padding
+
+
+def on_first_reply(ticket: Ticket, now: datetime) -> None:
+    """The first public reply left: score the ticket's promise (in the caller's transaction).
+
+    The promise scored is the one first made; an honest update told the customer a later time,
+    but it does not excuse the first promise.
+    """
+    row = current(ticket)
+    if row is None or row.outcome is not None:
+        return
+    promised = (row.due_at - row.made_at).total_seconds()
+    wait = max(0.0, (now - row.made_at).total_seconds())
+    kept, loss, padding = score(promised, wait, row.quantile)
+    row.outcome = "kept" if kept else "late"
+    row.first_reply_at = now
+    row.wait_seconds = wait
+    row.pinball = loss
+    row.padding = padding
+    events.record(ticket, "promise.kept" if kept else "promise.missed", at=now, promise_id=row.id,
+                  wait_seconds=round(wait), promised_seconds=round(promised))
+
+
+# -- the chat widget's live wait -------------------------------------------------------------------
 
 @dataclass(frozen=True)
 class LiveWait:
     """Where a waiting chat stands.
 
-    ``position`` is the place in line, 1 meaning next. ``seconds`` is the expected wait for a
-    first reply, or None when nobody can answer now (no agent online, or the team is closed).
-    ``next_open_at`` is the next opening (UTC) when the team is closed.
+    ``position`` is the place in line, 1 meaning next. ``seconds`` is the promised wait for a
+    first reply (the predictor at the admin's quantile), or None when nobody can answer now (no
+    agent online, or the team is closed). ``next_open_at`` is the next opening (UTC) when closed.
     """
 
     position: int
@@ -72,21 +193,6 @@ def agents_online(team_id: int | None) -> int:
     )
 
 
-def mean_handling_seconds(now: datetime) -> float:
-    """Mean time from first reply to solved over recent chats, or the configured default."""
-    rows = db.session.execute(
-        select(Ticket.first_response_at, Ticket.solved_at)
-        .where(Ticket.channel == CHAT, Ticket.solved_at >= now - HANDLING_WINDOW,
-               Ticket.first_response_at.is_not(None))
-        .order_by(Ticket.solved_at.desc())
-        .limit(HANDLING_SAMPLE)
-    ).all()
-    spans = [(solved - first).total_seconds() for first, solved in rows if solved > first]
-    if not spans:
-        return float(current_app.config["CHAT_DEFAULT_HANDLING_SECONDS"])
-    return sum(spans) / len(spans)
-
-
 def opening(ticket: Ticket, now: datetime) -> tuple[bool, datetime | None]:
     """Whether the ticket's team is open now and, if not, when it next opens."""
     try:
@@ -108,6 +214,5 @@ def live_wait(ticket: Ticket, now: datetime | None = None) -> LiveWait:
     open_now, next_open_at = opening(ticket, now)
     if not open_now or online == 0:
         return LiveWait(position, None, online, open_now, next_open_at)
-    floor = current_app.config["CHAT_WAIT_FLOOR_SECONDS"]
-    seconds = max(floor, round(position * mean_handling_seconds(now) / online))
-    return LiveWait(position, int(seconds), online, open_now, next_open_at)
+    est = live.estimate(ticket, now, settings().quantile, online)
+    return LiveWait(position, max(1, round(est.promise.total_seconds())), online, open_now, next_open_at)

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import select
 
 from channels.base import Attachment, Identity as RecipientIdentity, Outbound
-from inbox import attachments, events, outbox, realtime, surveys
+from inbox import attachments, events, outbox, promises, realtime, surveys
 from inbox.extensions import db
 from inbox.models import Agent, Identity, Message, Team, Ticket, TicketEvent, utcnow
 from inbox.models.tickets import PRIORITIES, STATUSES
@@ -165,6 +165,7 @@ def reply(
     events.record(ticket, "message.replied", actor=agent, at=now, message_id=message.id, channel=message.channel)
     if ticket.first_response_at is None:
         ticket.first_response_at = now
+        promises.on_first_reply(ticket, now)
     ticket.last_agent_reply_at = now
     if ticket.status == "new":
         _set_status(ticket, "open", agent, now)

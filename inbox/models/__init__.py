@@ -4,6 +4,7 @@ from inbox.models.customers import Customer, Identity
 from inbox.models.holding import QuarantinedPayload, SandboxDelivery, Setting
 from inbox.models.messages import Message, MessageAttachment
 from inbox.models.outbox import OutboxItem
+from inbox.models.promises import AgentPresenceLog, NoticeTemplate, Promise  # noqa: F401 - registered on the metadata
 from inbox.models.sla import BusinessCalendarRecord, SLAPolicy, TicketSLAMetric
 from inbox.models.suppression import EmailSuppression
 from inbox.models.surveys import FollowUp, Survey

@@ -1,0 +1,471 @@
+"""The bridge from the database to the wait predictor: the same model live as in a backtest.
+
+A team's promise model is a pure function of the install's history. The last
+``PROMISE_HISTORY_WEEKS`` of arrivals (``tickets.created_at``), first public replies
+(``first_response_at`` and who sent them), tickets that left unanswered (abandoned chats, tickets
+solved, closed or merged without a reply) and agents' presence changes (``agent_presence_log``)
+are read as trace events (:mod:`inbox.eta.trace`) and replayed through :class:`TeamHistory` and
+:class:`Promiser` exactly as :func:`inbox.eta.backtest.replay` replays a trace file: at each
+arrival the promiser issues the promise it would have made, and its calibration learns from
+those promises maturing. ``flask eta backtest-install`` exports the same events as a trace.
+
+Each process keeps one replay per team and applies only events it has not seen, up to a short
+lag behind now (rows are stamped before their transaction commits). The replay window starts at
+a UTC midnight, so every web process and worker started the same day replays the same events
+into the same state; a new day starts a fresh replay. Live estimates read a copy of the history,
+never the replay itself, so asking does not change the answer the next process would give.
+"""
+from __future__ import annotations
+
+import bisect
+import copy
+import logging
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from flask import current_app
+from sqlalchemy import func, or_, select
+
+from inbox.eta.history import RecentStats, TeamHistory
+from inbox.eta.predictor import DEFAULT_TARGETS, LiveState, QueuedTicket, sla_due
+from inbox.eta.promiser import Promiser
+from inbox.eta.trace import (
+    ABANDONED,
+    AGENT_OFFLINE,
+    AGENT_ONLINE,
+    ARRIVAL,
+    FIRST_REPLY,
+    Trace,
+    TraceEvent,
+    to_datetime,
+)
+from inbox.extensions import db
+from inbox.models import Agent, Message, Team, Ticket, TicketEvent, agent_teams
+from inbox.models.promises import AgentPresenceLog
+from inbox.models.tickets import PRIORITY_RANK
+from inbox.sla.calendar import ALWAYS_OPEN, BusinessCalendar
+
+log = logging.getLogger(__name__)
+
+# Kept's channels in the predictor's (and the traces') classes.
+CLASS_OF = {"email": "email", "x": "social", "chat": "chat"}
+WAITING = ("new", "open")
+LEFT = ("solved", "closed")
+# Rows are stamped when their transaction starts; replaying only up to this far behind now keeps
+# a slow commit from landing behind the replay. Events that do are caught within the overlap.
+LAG = timedelta(seconds=30)
+OVERLAP = timedelta(minutes=10)
+# A live estimate's copy of the history is reused for this long (the chat widget asks often).
+PEEK_SECONDS = 5.0
+
+
+def class_of(channel: str) -> str:
+    return CLASS_OF.get(channel, channel)
+
+
+def calendar_of(team: Team | None) -> BusinessCalendar:
+    """The team's business calendar (around the clock without one)."""
+    try:
+        from inbox.sla.calendars import calendar_for_team
+    except ImportError:  # installs without saved calendars answer around the clock
+        return ALWAYS_OPEN
+    return calendar_for_team(team)
+
+
+# -- history as trace events -------------------------------------------------------------------
+
+def _team_filter(team_id: int | None):  # noqa: ANN202
+    return Ticket.team_id.is_(None) if team_id is None else Ticket.team_id == team_id
+
+
+def _agent_ids(team_id: int | None) -> list[int]:
+    if team_id is None:
+        return list(db.session.scalars(select(Agent.id)))
+    return list(db.session.scalars(select(agent_teams.c.agent_id).where(agent_teams.c.team_id == team_id)))
+
+
+def history_events(team_id: int | None, start: datetime, end: datetime,
+                   initial_presence: bool = True, origin: datetime | None = None) -> list[TraceEvent]:
+    """The team's events with ``start < t ≤ end``, in replay order (time, then file order).
+
+    Replies and departures count only for tickets that arrived after ``origin`` (default
+    ``start``), the replay's beginning. With ``initial_presence``, agents online at ``start``
+    come first, as ``agent_online`` at ``start``. Ticket and agent ids become ``t<id>``, ``a<id>``.
+    """
+    origin = origin or start
+    events: list[tuple[float, int, TraceEvent]] = []
+
+    def add(at: datetime, order: int, event: TraceEvent) -> None:
+        events.append((at.timestamp(), order, event))
+
+    agents = _agent_ids(team_id)
+    if initial_presence:
+        for agent_id in _online_at(agents, start):
+            add(start, 0, TraceEvent(start.timestamp(), AGENT_ONLINE, agent=f"a{agent_id}"))
+    if agents:
+        rows = db.session.execute(
+            select(AgentPresenceLog.agent_id, AgentPresenceLog.state, AgentPresenceLog.at)
+            .where(AgentPresenceLog.agent_id.in_(agents), AgentPresenceLog.at > start, AgentPresenceLog.at <= end)
+            .order_by(AgentPresenceLog.at, AgentPresenceLog.id)
+        )
+        for agent_id, state, at in rows:
+            kind = AGENT_ONLINE if state == "online" else AGENT_OFFLINE
+            add(at, 1, TraceEvent(at.timestamp(), kind, agent=f"a{agent_id}"))
+    team = _team_filter(team_id)
+    for ticket_id, channel, priority, at in db.session.execute(
+        select(Ticket.id, Ticket.channel, Ticket.priority, Ticket.created_at)
+        .where(team, Ticket.created_at > start, Ticket.created_at <= end)
+    ):
+        add(at, 2, TraceEvent(at.timestamp(), ARRIVAL, ticket=f"t{ticket_id}", channel=class_of(channel),
+                              priority=priority or "normal"))
+    first_author = (
+        select(Message.author_agent_id)
+        .where(Message.ticket_id == Ticket.id, Message.direction == "outbound", Message.kind == "reply")
+        .order_by(Message.id).limit(1).scalar_subquery()
+    )
+    for ticket_id, at, agent_id in db.session.execute(
+        select(Ticket.id, Ticket.first_response_at, first_author)
+        .where(team, Ticket.first_response_at > start, Ticket.first_response_at <= end,
+               Ticket.created_at > origin)
+    ):
+        add(at, 3, TraceEvent(at.timestamp(), FIRST_REPLY, ticket=f"t{ticket_id}",
+                              agent=f"a{agent_id}" if agent_id else None))
+    for ticket_id, at in _left_unanswered(team_id, start, end, origin):
+        add(at, 3, TraceEvent(at.timestamp(), ABANDONED, ticket=f"t{ticket_id}"))
+    events.sort(key=lambda row: (row[0], row[1]))
+    return [event for _, _, event in events]
+
+
+def _online_at(agent_ids: Sequence[int], at: datetime) -> list[int]:
+    """Agents whose last presence change at or before ``at`` put them online."""
+    if not agent_ids:
+        return []
+    last = (select(AgentPresenceLog.agent_id, func.max(AgentPresenceLog.id).label("id"))
+            .where(AgentPresenceLog.agent_id.in_(agent_ids), AgentPresenceLog.at <= at)
+            .group_by(AgentPresenceLog.agent_id).subquery())
+    rows = db.session.execute(
+        select(AgentPresenceLog.agent_id).join(last, AgentPresenceLog.id == last.c.id)
+        .where(AgentPresenceLog.state == "online").order_by(AgentPresenceLog.agent_id)
+    )
+    return [agent_id for (agent_id,) in rows]
+
+
+def _left_unanswered(team_id: int | None, start: datetime, end: datetime,
+                     origin: datetime) -> list[tuple[int, datetime]]:
+    """Tickets that left the queue without a reply in ``(start, end]``: abandoned chats, and
+    tickets solved, closed or merged unanswered (spam, a customer's "never mind"). They no longer
+    wait, so the replay must not keep them in line. The time is the abandonment, else the solve,
+    else the last status change or merge in the event log."""
+    team = _team_filter(team_id)
+    out = [(tid, at) for tid, at in db.session.execute(
+        select(Ticket.id, Ticket.abandoned_at)
+        .where(team, Ticket.first_response_at.is_(None), Ticket.abandoned_at > start, Ticket.abandoned_at <= end,
+               Ticket.created_at > origin))]
+    gone = select(Ticket.id, Ticket.solved_at).where(
+        team, Ticket.first_response_at.is_(None), Ticket.abandoned_at.is_(None), Ticket.created_at > origin,
+        Ticket.created_at <= end, or_(Ticket.status.in_(LEFT), Ticket.merged_into_id.is_not(None)))
+    rows = db.session.execute(gone).all()
+    unsolved = [tid for tid, solved in rows if solved is None]
+    changed: dict[int, datetime] = {}
+    if unsolved:
+        changed = dict(db.session.execute(
+            select(TicketEvent.ticket_id, func.max(TicketEvent.created_at))
+            .where(TicketEvent.ticket_id.in_(unsolved),
+                   TicketEvent.kind.in_(("status.changed", "ticket.merged")))
+            .group_by(TicketEvent.ticket_id)).all())
+    for tid, solved in rows:
+        at = solved or changed.get(tid)
+        if at is not None and start < at <= end:
+            out.append((tid, at))
+    return out
+
+
+def export_trace(team: Team | None, start: datetime, end: datetime) -> Trace:
+    """The team's history in ``(start, end]`` as a trace, in the format of ``shared/traces``."""
+    return Trace(calendar_of(team).to_spec(), tuple(history_events(team.id if team else None, start, end)))
+
+
+# -- the replay --------------------------------------------------------------------------------
+
+class Replay:
+    """Kept's side of :func:`inbox.eta.backtest.replay`, one event at a time.
+
+    ``promises`` keeps the promise issued at each arrival when ``keep`` is set (tests compare it
+    with the backtest's on the exported trace).
+    """
+
+    def __init__(self, calendar: BusinessCalendar | None, q: float, keep: bool = False):
+        self.history = TeamHistory(calendar)
+        self.promiser = Promiser(q)
+        self.promises: dict[str, float] | None = {} if keep else None
+        self._arrived: dict[str, tuple[float, str, float]] = {}
+        self._queue: list[tuple[float, int, str]] = []
+        self._queued: dict[str, QueuedTicket] = {}
+        self._seq = 0
+        self.events = 0
+
+    def apply(self, e: TraceEvent) -> None:
+        at = to_datetime(e.t)
+        self.promiser.advance(at)
+        self.events += 1
+        if e.kind == AGENT_ONLINE:
+            self.history.agent_online(at, e.agent)
+        elif e.kind == AGENT_OFFLINE:
+            self.history.agent_offline(at, e.agent)
+        elif e.kind == ARRIVAL:
+            ch, pr = e.channel, e.priority
+            due = e.t + DEFAULT_TARGETS.get((ch, pr), 3600.0)
+            i = bisect.bisect_right(self._queue, (due, self._seq, ""))
+            state = LiveState(
+                now=at, channel=ch, priority=pr, due=to_datetime(due),
+                ahead=[self._queued[tk] for _, _, tk in self._queue[:i]], queue_length=len(self._queue),
+                agents_online=len(self.history.online), stats=self.history.stats(at),
+                longest_wait=self.history.longest_wait(at),
+            )
+            p = self.promiser.promise(e.ticket, state)
+            if self.promises is not None:
+                self.promises[e.ticket] = p.promise.total_seconds()
+            self.history.arrival(at, e.ticket, ch, pr)
+            self._arrived[e.ticket] = (e.t, ch, due)
+            bisect.insort(self._queue, (due, self._seq, e.ticket))
+            self._queued[e.ticket] = QueuedTicket(ch, pr)
+            self._seq += 1
+        elif e.kind in (FIRST_REPLY, ABANDONED):
+            if e.kind == FIRST_REPLY:
+                self.history.first_reply(at, e.ticket, e.agent)
+                self.promiser.answered(e.ticket, at)
+            else:
+                self.history.abandoned(at, e.ticket)
+                self.promiser.abandoned(e.ticket, at)
+            info = self._arrived.pop(e.ticket, None)
+            if info is not None and self._queued.pop(e.ticket, None) is not None:
+                _, _, due = info
+                k = bisect.bisect_left(self._queue, (due, -1, ""))
+                while self._queue[k][2] != e.ticket:
+                    k += 1
+                del self._queue[k]
+
+
+@dataclass
+class TeamModel:
+    """One team's replay, how far it has got, and a recent copy of its history for estimates."""
+
+    team_id: int | None
+    calendar: BusinessCalendar
+    q: float
+    start: datetime
+    replay: Replay
+    applied_to: datetime
+    seen: dict[tuple[str, str | None, str | None, float], datetime] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _peek: tuple[float, RecentStats] | None = None
+
+    def catch_up(self, until: datetime) -> int:
+        """Apply the events up to ``until`` not applied yet; returns how many."""
+        if until <= self.applied_to:
+            return 0
+        since = max(self.start, self.applied_to - OVERLAP)
+        fresh = []
+        for e in history_events(self.team_id, since, until, initial_presence=False, origin=self.start):
+            key = (e.kind, e.ticket, e.agent, e.t)
+            if key not in self.seen:
+                fresh.append(e)
+                self.seen[key] = to_datetime(e.t)
+        for e in fresh:
+            self.replay.apply(e)
+        self.applied_to = until
+        horizon = until - OVERLAP
+        self.seen = {k: t for k, t in self.seen.items() if t > horizon}
+        if fresh:
+            self._peek = None
+        return len(fresh)
+
+    def stats(self, now: datetime) -> RecentStats:
+        """The history's summary at ``now``, from a copy: summarising moves the history's own
+        bookkeeping (its outlook day, its last hour of arrivals) to ``now``, which the replay
+        must reach only through events."""
+        t = now.timestamp()
+        if self._peek is not None and abs(self._peek[0] - t) < PEEK_SECONDS:
+            return self._peek[1]
+        history = self.replay.history
+        snapshot = copy.deepcopy(history, {id(history.calendar): history.calendar})
+        stats = snapshot.stats(now)
+        self._peek = (t, stats)
+        return stats
+
+
+_models_lock = threading.Lock()
+
+
+def _models() -> dict[tuple, TeamModel]:
+    # Per app: one app per process in production; each test's app starts from nothing.
+    return current_app.extensions.setdefault("kept_promise_models", {})
+
+
+def replay_start(now: datetime, weeks: int) -> datetime:
+    """The replay window's start: a UTC midnight ``weeks`` before today, the same for every process."""
+    day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(weeks=weeks)
+
+
+def model_for(team: Team | None, q: float, now: datetime) -> TeamModel:
+    """The team's promise model, caught up to ``now`` less the commit lag."""
+    weeks = current_app.config["PROMISE_HISTORY_WEEKS"]
+    calendar = calendar_of(team)
+    start = replay_start(now, weeks)
+    team_id = team.id if team is not None else None
+    key = (team_id, q, start, calendar)
+    with _models_lock:
+        models = _models()
+        model = models.get(key)
+        if model is None:
+            for old in [k for k in models if k[0] == team_id]:
+                del models[old]
+            model = TeamModel(team_id, calendar, q, start, Replay(calendar, q), applied_to=start)
+            models[key] = model
+    with model.lock:
+        began = time.perf_counter()
+        if model.replay.events == 0:
+            for e in history_events(team_id, start, start, initial_presence=True):
+                model.replay.apply(e)
+        applied = model.catch_up(now - LAG)
+        spent = time.perf_counter() - began
+        if applied > 100 or spent > 0.5:
+            log.info("promise model for team %s: %d events replayed in %.2f s", team_id, applied, spent)
+    return model
+
+
+def forget_models() -> None:
+    """Drop every cached model (tests, and an admin changing what a model depends on)."""
+    with _models_lock:
+        _models().clear()
+
+
+# -- live state --------------------------------------------------------------------------------
+
+def own_due(ticket: Ticket) -> datetime:
+    """When the ticket's first reply is due: its SLA target, else the predictor's default."""
+    if ticket.first_response_due_at is not None:
+        return ticket.first_response_due_at
+    return sla_due(ticket.created_at, class_of(ticket.channel), ticket.priority or "normal")
+
+
+def waiting_tickets(team_id: int | None, exclude: int | None = None) -> list[Ticket]:
+    """The team's tickets waiting for a first reply (any channel)."""
+    query = select(Ticket).where(
+        _team_filter(team_id), Ticket.status.in_(WAITING), Ticket.first_response_at.is_(None),
+        Ticket.abandoned_at.is_(None), Ticket.merged_into_id.is_(None))
+    if exclude is not None:
+        query = query.where(Ticket.id != exclude)
+    return list(db.session.scalars(query))
+
+
+def work_key(ticket: Ticket) -> tuple:
+    """The queue's order (:mod:`inbox.queue`): soonest due first, then priority, then age."""
+    due = ticket.sla_due_at or own_due(ticket)
+    return (due.timestamp(), PRIORITY_RANK.get(ticket.priority, 9), ticket.created_at.timestamp(), ticket.id or 0)
+
+
+def live_state(ticket: Ticket, now: datetime, stats: RecentStats, agents_online: int,
+               waiting: Iterable[Ticket] | None = None) -> LiveState:
+    """What the predictor is told about ``ticket`` at ``now``: the tickets agents will take before
+    it, all others waiting, who is online for its channel, and the team's recent history."""
+    others = list(waiting) if waiting is not None else waiting_tickets(ticket.team_id, exclude=ticket.id)
+    mine = work_key(ticket)
+    ahead = sorted((t for t in others if work_key(t) < mine), key=work_key)
+    longest = max(((now - t.created_at).total_seconds() for t in others), default=0.0)
+    return LiveState(
+        now=now, channel=class_of(ticket.channel), priority=ticket.priority or "normal", due=own_due(ticket),
+        ahead=[QueuedTicket(class_of(t.channel), t.priority or "normal") for t in ahead],
+        queue_length=len(others), agents_online=agents_online, stats=stats, longest_wait=max(0.0, longest),
+    )
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A live estimate of one ticket's wait for its first reply."""
+
+    made_at: datetime
+    quantile: float
+    level: float
+    promise: timedelta
+    median: timedelta
+    channel: str
+    position: int
+    queue_length: int
+    agents_online: int
+    open_now: bool
+    next_open_at: datetime | None
+    holiday: str | None
+    sla_due_at: datetime | None
+    timezone: str
+
+    @property
+    def due_at(self) -> datetime:
+        return self.made_at + self.promise
+
+    @property
+    def median_at(self) -> datetime:
+        return self.made_at + self.median
+
+    def inputs(self) -> dict[str, Any]:
+        """The model inputs worth keeping with a promise."""
+        return {"queue_ahead": self.position - 1, "queue_length": self.queue_length,
+                "agents_online": self.agents_online, "level": round(self.level, 4), "channel": self.channel,
+                "open_now": self.open_now, "beyond_sla": bool(self.sla_due_at and self.due_at > self.sla_due_at)}
+
+
+def estimate(ticket: Ticket, now: datetime, q: float, agents_online: int,
+             waiting: Iterable[Ticket] | None = None) -> Estimate:
+    """Kept's promise for ``ticket`` at quantile ``q`` from the live queue and the team's model."""
+    team = db.session.get(Team, ticket.team_id) if ticket.team_id is not None else None
+    model = model_for(team, q, now)
+    with model.lock:
+        stats = model.stats(now)
+        state = live_state(ticket, now, stats, agents_online, waiting)
+        promise = model.replay.promiser.estimate(state)
+    calendar = model.calendar
+    open_now = calendar.is_open(now)
+    next_open = None if open_now else calendar.next_open(now)
+    holiday = None
+    if not open_now:
+        holiday = calendar.holiday_name(now.astimezone(ZoneInfo(calendar.timezone)).date())
+    return Estimate(
+        made_at=now, quantile=q, level=promise.level, promise=promise.promise, median=promise.median,
+        channel=state.channel, position=len(state.ahead) + 1, queue_length=state.queue_length,
+        agents_online=agents_online, open_now=open_now, next_open_at=next_open, holiday=holiday,
+        sla_due_at=ticket.first_response_due_at, timezone=calendar.timezone,
+    )
+
+
+def teams_with_waiting() -> list[int | None]:
+    """Teams (None: no team) that have tickets waiting for a first reply."""
+    rows = db.session.scalars(select(Ticket.team_id).where(
+        Ticket.status.in_(WAITING), Ticket.first_response_at.is_(None), Ticket.abandoned_at.is_(None),
+        Ticket.merged_into_id.is_(None)).distinct())
+    return list(rows)
+
+
+
+
+def write_install_trace(path: str, team_name: str | None, weeks: int, now: datetime | None = None) -> int:
+    """Write the last ``weeks`` of a team's history (by name; None: tickets with no team) as a
+    trace file; returns the number of events. Raises LookupError for an unknown team."""
+    from inbox.eta.trace import iter_json_lines
+
+    team = None
+    if team_name is not None:
+        team = db.session.scalar(select(Team).where(Team.name == team_name))
+        if team is None:
+            raise LookupError(f"no team named {team_name!r}")
+    now = now or datetime.now(UTC)
+    trace = export_trace(team, now - timedelta(weeks=weeks), now)
+    with open(path, "w", encoding="utf-8") as fh:
+        for line in iter_json_lines(trace):
+            fh.write(line + "\n")
+    return len(trace.events)
