@@ -153,11 +153,13 @@ class Config:
     CHAT_DEFAULT_HANDLING_SECONDS = _env_int("CHAT_DEFAULT_HANDLING_SECONDS", 240)
     CHAT_WAIT_FLOOR_SECONDS = _env_int("CHAT_WAIT_FLOOR_SECONDS", 30)
 
-    # Workspace: the "breaching soon" view's horizon; how long an agent whose last workspace closed
-    # may be gone before their open chats go to someone else (a page reload must not lose a chat);
+    # Workspace: the "breaching soon" view's horizon; how long after their last workspace closed an
+    # agent goes away (moving between pages closes one), and how long more before their open
+    # chats go to someone else (a lost connection must not lose a chat);
     # open email and X tickets per agent before automatic assignment passes them by (a chat's
     # limit is the agent's own capacity).
     QUEUE_BREACHING_SOON_MINUTES = _env_int("QUEUE_BREACHING_SOON_MINUTES", 30)
+    PRESENCE_AWAY_AFTER_SECONDS = _env_int("PRESENCE_AWAY_AFTER_SECONDS", 15)
     PRESENCE_REASSIGN_GRACE_SECONDS = _env_int("PRESENCE_REASSIGN_GRACE_SECONDS", 60)
     ASSIGNMENT_ASYNC_CAPACITY = _env_int("ASSIGNMENT_ASYNC_CAPACITY", 25)
 

@@ -74,30 +74,38 @@ def socket_opened(agent: Agent, sid: str, *, now: datetime | None = None) -> Age
 
 
 def socket_closed(sid: str, *, now: datetime | None = None) -> Agent | None:
-    """A workspace disconnected; with none left, an online agent goes away, and their open chats
-    are handed on if they have not come back after ``PRESENCE_REASSIGN_GRACE_SECONDS`` (a page
-    reload must not lose a chat)."""
+    """A workspace disconnected. With none left, an online agent goes away once
+    ``PRESENCE_AWAY_AFTER_SECONDS`` pass without one reopening (moving between pages closes one
+    socket and opens another; that must not flap presence)."""
     now = now or utcnow()
     row = db.session.get(AgentSocket, sid)
     if row is None:
         return None
     agent = db.session.get(Agent, row.agent_id)
     db.session.delete(row)
-    db.session.flush()
-    remaining = db.session.scalar(select(func.count()).select_from(AgentSocket).where(AgentSocket.agent_id == agent.id))
-    went_away = not remaining and agent.presence == "online"
-    if went_away:
-        db.session.add(AutoAway(agent_id=agent.id, since=now))
-        _change(agent, "away", now)
     db.session.commit()
-    if went_away:
-        grace = timedelta(seconds=current_app.config["PRESENCE_REASSIGN_GRACE_SECONDS"])
-        jobs.enqueue("presence.reassign_if_still_away", agent.id, at=now + grace)
+    if agent.presence == "online" and not _has_sockets(agent):
+        delay = current_app.config["PRESENCE_AWAY_AFTER_SECONDS"]
+        if delay <= 0:
+            _go_away(agent, now)
+        else:
+            jobs.enqueue("presence.away_if_gone", agent.id, at=now + timedelta(seconds=delay))
     return agent
+
+
+@jobs.job("presence.away_if_gone")
+def away_if_gone(agent_id: int, now: datetime | None = None) -> bool:
+    agent = db.session.get(Agent, agent_id)
+    if agent is None or agent.presence != "online" or _has_sockets(agent):
+        return False
+    _go_away(agent, now or utcnow())
+    return True
 
 
 @jobs.job("presence.reassign_if_still_away")
 def reassign_if_still_away(agent_id: int) -> int:
+    """Open chats of an agent who went away with their workspace move after
+    ``PRESENCE_REASSIGN_GRACE_SECONDS``, unless the agent is back."""
     from inbox import assignment
 
     agent = db.session.get(Agent, agent_id)
@@ -106,6 +114,19 @@ def reassign_if_still_away(agent_id: int) -> int:
     moved = assignment.reassign_open_chats(agent)
     db.session.commit()
     return moved
+
+
+def _has_sockets(agent: Agent) -> bool:
+    count = select(func.count()).select_from(AgentSocket).where(AgentSocket.agent_id == agent.id)
+    return bool(db.session.scalar(count))
+
+
+def _go_away(agent: Agent, now: datetime) -> None:
+    db.session.merge(AutoAway(agent_id=agent.id, since=now))
+    _change(agent, "away", now)
+    db.session.commit()
+    grace = timedelta(seconds=current_app.config["PRESENCE_REASSIGN_GRACE_SECONDS"])
+    jobs.enqueue("presence.reassign_if_still_away", agent.id, at=now + grace)
 
 
 def presence_dict(agent: Agent) -> dict:

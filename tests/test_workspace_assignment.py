@@ -108,15 +108,29 @@ def test_going_offline_hands_open_chats_to_another_online_agent(make_agent, team
     assert db.session.get(Ticket, email.id).assignee_id == ana.id  # email waits for its owner
 
 
-def test_the_last_socket_closing_makes_an_agent_away_and_reopening_makes_them_online(make_agent, team):
+def test_an_agent_goes_away_a_moment_after_the_last_socket_closes_and_is_back_on_reopening(app, make_agent, team):
     ana = online(make_agent, "ana@kept.example", team)
     presence.socket_opened(ana, "s1")
     presence.socket_opened(ana, "s2")
     presence.socket_closed("s1")
-    assert ana.presence == "online"
     presence.socket_closed("s2")
+    assert ana.presence == "online"
+    later = utcnow() + timedelta(seconds=app.config["PRESENCE_AWAY_AFTER_SECONDS"] + 1)
+    app.extensions["kept_jobs"].run_due(now=later)
+    db.session.expire_all()  # the job ran in its own session
     assert ana.presence == "away"
     presence.socket_opened(ana, "s3")
+    assert ana.presence == "online"
+
+
+def test_moving_between_pages_does_not_make_an_agent_away(app, make_agent, team):
+    ana = online(make_agent, "ana@kept.example", team)
+    presence.socket_opened(ana, "s1")
+    presence.socket_closed("s1")
+    presence.socket_opened(ana, "s2")
+    later = utcnow() + timedelta(seconds=app.config["PRESENCE_AWAY_AFTER_SECONDS"] + 1)
+    app.extensions["kept_jobs"].run_due(now=later)
+    db.session.expire_all()
     assert ana.presence == "online"
 
 
@@ -127,6 +141,7 @@ def test_an_agent_who_chose_away_stays_away_when_a_workspace_opens(make_agent, t
     assert ana.presence == "away"
 
 
+@pytest.mark.config(PRESENCE_AWAY_AFTER_SECONDS=0)
 def test_chats_move_after_the_grace_period_only_if_the_agent_has_not_come_back(app, make_agent, team):
     assignment.set_team_mode(team, "round_robin")
     ana = online(make_agent, "ana@kept.example", team)

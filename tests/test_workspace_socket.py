@@ -5,6 +5,7 @@ from __future__ import annotations
 import queue
 import time
 
+import pytest
 import socketio
 
 from inbox import tickets
@@ -106,6 +107,7 @@ def test_an_agent_of_another_team_cannot_join_a_tickets_room(live_server, make_a
         jiwoo.disconnect()
 
 
+@pytest.mark.config(PRESENCE_AWAY_AFTER_SECONDS=0)
 def test_an_agent_goes_away_when_their_last_workspace_disconnects(live_server, make_agent):
     agent = make_agent("sam@kept.example", presence="online")
     first, _ = connect(live_server, "sam@kept.example")
