@@ -120,7 +120,7 @@ def _sqlite_pragmas(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from channels import registry
     from inbox.extensions import csrf
-    from inbox.web import admin, api, api_workspace, attachments, auth, sandbox, workspace
+    from inbox.web import admin, admin_notices, api, api_workspace, attachments, auth, sandbox, workspace
     from inbox.web import reports as report_pages
     from inbox.web import surveys as survey_pages
 
@@ -129,6 +129,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api.bp, url_prefix="/api")
     app.register_blueprint(api_workspace.bp, url_prefix="/api")
     app.register_blueprint(admin.bp, url_prefix="/admin")
+    app.register_blueprint(admin_notices.bp, url_prefix="/admin/notices")
     app.register_blueprint(sandbox.bp, url_prefix="/sandbox")
     app.register_blueprint(survey_pages.bp)
     app.register_blueprint(report_pages.bp, url_prefix="/admin/reports")
