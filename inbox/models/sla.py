@@ -33,7 +33,7 @@ class BusinessCalendarRecord(db.Model):
     closed_dates: Mapped[list] = mapped_column(JSON, default=list)
     special_hours: Mapped[dict] = mapped_column(JSON, default=dict)
     enabled: Mapped[bool] = mapped_column(default=True)
-    # Bumped on every edit: cached BusinessCalendar objects are keyed by (id, version).
+    # Bumped on every edit, so an admin can tell which definition the clocks ran on.
     version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -5,11 +5,12 @@ calendar of the ticket's team; else around the clock (``ALWAYS_OPEN``). A disabl
 skipped as if it were not set. Teams without a calendar are open around the clock.
 
 Building a BusinessCalendar loads public holidays and caches timelines, so built calendars are
-kept per process, keyed by (record id, version): an admin's edit bumps the version and the next
-lookup builds afresh.
+kept per process, keyed by their definition: an admin's edit is a new key and the next lookup
+builds afresh (ids alone would mix up databases sharing a process, as tests do).
 """
 from __future__ import annotations
 
+import json
 import threading
 from typing import Any
 
@@ -28,7 +29,7 @@ __all__ = [
     "calendar_id_for",
 ]
 
-_cache: dict[tuple[int, int], BusinessCalendar] = {}
+_cache: dict[str, BusinessCalendar] = {}
 _lock = threading.Lock()
 _MAX_CACHED = 256
 
@@ -39,10 +40,11 @@ def build(spec: dict[str, Any]) -> BusinessCalendar:
 
 
 def from_record(record: BusinessCalendarRecord) -> BusinessCalendar:
-    key = (record.id, record.version)
+    spec = record.spec()
+    key = json.dumps(spec, sort_keys=True)
     found = _cache.get(key)
     if found is None:
-        found = build(record.spec())
+        found = build(spec)
         with _lock:
             if len(_cache) >= _MAX_CACHED:
                 _cache.clear()

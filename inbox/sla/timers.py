@@ -205,12 +205,12 @@ def sweep(now: datetime | None = None) -> int:
 
 
 @jobs.job("sla.reevaluate_open")
-def reevaluate_open(reason: str = "policy.changed", force: bool = False) -> int:
+def reevaluate_open(reason: str = "policy.changed", force: bool = False, now: datetime | None = None) -> int:
     """Re-target every open ticket after an admin changed policies or calendars; returns how many changed."""
     from inbox.models.tickets import OPEN_STATUSES
     from inbox.sla import engine
 
-    now = utcnow()
+    now = now or utcnow()
     ids = list(db.session.scalars(
         select(Ticket.id).where(Ticket.status.in_(OPEN_STATUSES), Ticket.merged_into_id.is_(None)).order_by(Ticket.id)
     ))
