@@ -77,3 +77,25 @@ def test_next_ticket_opens_the_agents_own_ticket_before_unassigned_ones(client, 
     login(client, "sam@kept.example")
     assert client.get("/tickets/next").headers["Location"].endswith(f"/tickets/{mine}")
     assert client.get(f"/tickets/next?after={mine}").headers["Location"].endswith(f"/tickets/{unassigned}")
+
+
+def test_the_workspace_speaks_japanese_and_korean_once_chosen(client, make_agent):
+    make_agent("sam@kept.example")
+    csrf = login(client, "sam@kept.example")
+    client.post("/preferences", data={"language": "ja", "csrf_token": csrf})
+    assert "<h1 id=\"queue-heading\">キュー" in client.get("/queue").text
+    client.post("/preferences", data={"language": "ko", "csrf_token": csrf})
+    assert "<h1 id=\"queue-heading\">대기열" in client.get("/queue").text
+
+
+def test_every_catalogue_translates_every_string():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+
+    root = Path(__file__).resolve().parents[1] / "translations"
+    template = {m.id for m in read_po((root / "messages.pot").open("rb")) if m.id}
+    for language in ("en", "ja", "ko"):
+        catalogue = read_po((root / language / "LC_MESSAGES" / "messages.po").open("rb"))
+        translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
+        assert template <= translated, f"{language} lacks {sorted(template - translated)[:5]}"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from babel.dates import format_datetime
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -126,6 +126,7 @@ def preferences():
     if zone and zone in available_timezones():
         current_user.timezone = zone
     db.session.commit()
+    refresh()  # the locale is cached per context; the next page must use the new one
     target = request.form.get("next", "")
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("workspace.queue")
