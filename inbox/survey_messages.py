@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import render_template
+from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
@@ -67,8 +67,10 @@ def _email(ticket: Ticket, language: str, links: SurveyLinks, question: str, gre
     if nps_question:
         lines += ["", nps_question, links.page]
     lines += ["", _("One click records your answer; you can change it by clicking another.")]
-    html = render_template("surveys/email.html", lang=language, greeting=greeting, question=question, labels=labels,
-                           links=links, nps_question=nps_question)
+    # Rendered straight from the Jinja environment: this runs in a job, outside any request, so the
+    # app's request-time context processors (the signed-in agent, the page's CSRF token) do not apply.
+    html = current_app.jinja_env.get_template("surveys/email.html").render(
+        lang=language, greeting=greeting, question=question, labels=labels, links=links, nps_question=nps_question)
     subject = _("How did we do? · %(subject)s", subject=ticket.subject) if ticket.subject else _("How did we do?")
     return SurveyContent(text="\n".join(lines), html=html, subject=subject)
 

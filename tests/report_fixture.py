@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from inbox.extensions import db
-from inbox.models import Customer, Survey, Team, Ticket, TicketEvent
-from inbox.reports import sla_source
+from inbox.models import Customer, Survey, Team, Ticket, TicketEvent, TicketSLAMetric
 
 
 def at(day: int, hour: int, minute: int = 0, month: int = 3) -> datetime:
@@ -79,28 +78,26 @@ def build() -> dict[str, Ticket]:
     survey("T3", at(6, 12), 4, nps=9)
     survey("T4", at(10, 13, 30), None)
 
-    metrics = sla_source.metric_model()
-    if metrics is not None:
-        def clock(key: str, metric: str, outcome: str | None, business: float | None = None,
-                  breached: datetime | None = None) -> None:
-            started = t[key].created_at
-            db.session.add(metrics(ticket_id=t[key].id, metric=metric, cycle=1, target_seconds=900,
-                                   started_at=started, due_at=started + 15 * MIN, outcome=outcome,
-                                   business_seconds=business, breached_at=breached,
-                                   stopped_at=started + timedelta(hours=1) if outcome else None))
+    def clock(key: str, metric: str, outcome: str | None, business: float | None = None,
+              breached: datetime | None = None) -> None:
+        started = t[key].created_at
+        db.session.add(TicketSLAMetric(ticket_id=t[key].id, metric=metric, cycle=1, target_seconds=900,
+                                       started_at=started, due_at=started + 15 * MIN, outcome=outcome,
+                                       business_seconds=business, breached_at=breached,
+                                       stopped_at=started + timedelta(hours=1) if outcome else None))
 
-        clock("T0", "first_response", "breached", 600, at(20, 9, 15, month=2))  # before the range
-        clock("T1", "first_response", "met", 600)
-        clock("T1", "resolution", "met", 7200)
-        clock("T2", "first_response", "breached", 1800, at(4, 10, 15))
-        clock("T2", "next_response", "cancelled")
-        clock("T2", "resolution", "met", 18000)
-        clock("T3", "first_response", "met", 3000)
-        clock("T3", "next_response", "breached", 5000, at(5, 14))
-        clock("T3", "resolution", "breached", 40000, at(5, 20))
-        clock("T4", "first_response", "met", 100)
-        clock("T4", "resolution", "met", 1800)
-        clock("T5", "first_response", None, None, at(11, 13, 15))  # running, already past its target
-        clock("T5", "resolution", None)  # running, in time: neither met nor breached
+    clock("T0", "first_response", "breached", 600, at(20, 9, 15, month=2))  # before the range
+    clock("T1", "first_response", "met", 600)
+    clock("T1", "resolution", "met", 7200)
+    clock("T2", "first_response", "breached", 1800, at(4, 10, 15))
+    clock("T2", "next_response", "cancelled")
+    clock("T2", "resolution", "met", 18000)
+    clock("T3", "first_response", "met", 3000)
+    clock("T3", "next_response", "breached", 5000, at(5, 14))
+    clock("T3", "resolution", "breached", 40000, at(5, 20))
+    clock("T4", "first_response", "met", 100)
+    clock("T4", "resolution", "met", 1800)
+    clock("T5", "first_response", None, None, at(11, 13, 15))  # running, already past its target
+    clock("T5", "resolution", None)  # running, in time: neither met nor breached
     db.session.commit()
     return tickets

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 
 from inbox import reports
-from inbox.reports import sla_source
 from inbox.reports.query import ReportRange, percentile_cont
 from tests import report_fixture
 
@@ -68,8 +67,6 @@ def test_percentiles_per_channel_are_exact(world):
 
 
 def test_business_time_percentiles_come_from_the_sla_clocks(world):
-    if sla_source.metric_model() is None:
-        pytest.skip("this build records no SLA clocks")
     report = reports.build("response_times", MARCH)
     assert report.figure("first_response_business_p50") == 1200
     assert report.figure("first_response_business_p90") == 2640
@@ -108,16 +105,12 @@ def test_csat_is_split_by_whether_the_promise_was_kept(world):
 
 
 def test_sla_attainment_per_metric(world):
-    if sla_source.metric_model() is None:
-        pytest.skip("this build records no SLA clocks")
     report = reports.build("sla", MARCH)
     assert table(report, "overall") == [["First response", 5, 3, 0.6], ["Next response", 1, 0, 0.0],
                                         ["Resolution", 4, 3, 0.75]]
 
 
 def test_sla_attainment_by_channel_team_priority_and_week(world):
-    if sla_source.metric_model() is None:
-        pytest.skip("this build records no SLA clocks")
     report = reports.build("sla", MARCH)
     first = {name: {row[0]: row[1] for row in table(report, name)}
              for name in ("by_channel", "by_team", "by_priority", "by_week")}
@@ -128,8 +121,6 @@ def test_sla_attainment_by_channel_team_priority_and_week(world):
 
 
 def test_every_breach_in_the_range_is_listed(world):
-    if sla_source.metric_model() is None:
-        pytest.skip("this build records no SLA clocks")
     rows = table(reports.build("sla", MARCH), "breaches")
     t = world
     assert sorted((row[0], row[1]) for row in rows) == sorted([

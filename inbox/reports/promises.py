@@ -6,6 +6,7 @@ still no reply and the promised instant has passed. A promise still running is n
 """
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -37,14 +38,21 @@ def build(rng: ReportRange, now: datetime | None = None) -> Report:
     decided = func.count(kept)
     kept_count = func.sum(kept)
 
-    total, n_decided, n_kept = db.session.execute(select(func.count(), decided, kept_count).where(*where)).one()
-    by_channel = db.session.execute(
-        select(Ticket.channel, decided, kept_count).where(*where).group_by(Ticket.channel).order_by(Ticket.channel)
-    ).all()
     week = dialect.week(Ticket.created_at)
-    by_week = {iso_day(w): (d, k) for w, d, k in db.session.execute(
-        select(week, decided, kept_count).where(*where).group_by(week)
-    ).all()}
+    # One pass grouped by channel and week; totals, per channel and per week are summed here.
+    rows = db.session.execute(
+        select(Ticket.channel, week, func.count(), decided, kept_count).where(*where).group_by(Ticket.channel, week)
+    ).all()
+    total = n_decided = n_kept = 0
+    per_channel: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    per_week: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for channel, wk, n, d, k in rows:
+        total, n_decided, n_kept = total + n, n_decided + d, n_kept + int(k or 0)
+        for bucket in (per_channel[channel], per_week[iso_day(wk)]):
+            bucket[0] += d
+            bucket[1] += int(k or 0)
+    by_channel = [(c, d, k) for c, (d, k) in sorted(per_channel.items())]
+    by_week = {w: tuple(v) for w, v in per_week.items()}
 
     promised = dialect.seconds(Ticket.promise_due_at, Ticket.promised_at)
     actual = dialect.seconds(Ticket.first_response_at, Ticket.promised_at)

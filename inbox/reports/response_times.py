@@ -13,10 +13,9 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from inbox.extensions import db
-from inbox.models import Ticket
-from inbox.reports import sla_source
+from inbox.models import Ticket, TicketSLAMetric
 from inbox.reports.output import Chart, Figure, Report, Table
-from inbox.reports.query import Dialect, ReportRange, buckets, for_session
+from inbox.reports.query import Dialect, ReportRange, for_session
 
 # Histogram edges in seconds: 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 1 day, 2 days, 1 week.
 EDGES = [300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800]
@@ -32,19 +31,18 @@ def build(rng: ReportRange) -> Report:
     in_range = (Ticket.created_at >= rng.start, Ticket.created_at < rng.end)
     series = {
         "first_response_wall": _measure(dialect, dialect.seconds(Ticket.first_response_at, Ticket.created_at),
-                                        Ticket.channel, (*in_range, Ticket.first_response_at.is_not(None))),
-        "resolution_wall": _measure(dialect, dialect.seconds(Ticket.solved_at, Ticket.created_at), Ticket.channel,
+                                        (*in_range, Ticket.first_response_at.is_not(None))),
+        "resolution_wall": _measure(dialect, dialect.seconds(Ticket.solved_at, Ticket.created_at),
                                     (*in_range, Ticket.solved_at.is_not(None))),
     }
-    metrics = sla_source.metric_model()
-    if metrics is not None:
-        for name, metric in (("first_response_business", "first_response"), ("resolution_business", "resolution")):
-            series[name] = _measure(
-                dialect, metrics.business_seconds, Ticket.channel,
-                (*in_range, metrics.metric == metric, metrics.cycle == 1, metrics.outcome.in_(("met", "breached")),
-                 metrics.business_seconds.is_not(None)),
-                join=metrics,
-            )
+    metrics = TicketSLAMetric
+    for name, metric in (("first_response_business", "first_response"), ("resolution_business", "resolution")):
+        series[name] = _measure(
+            dialect, metrics.business_seconds,
+            (*in_range, metrics.metric == metric, metrics.cycle == 1, metrics.outcome.in_(("met", "breached")),
+             metrics.business_seconds.is_not(None)),
+            join=metrics,
+        )
 
     titles = {
         "first_response_wall": _("First response, wall clock"),
@@ -68,31 +66,35 @@ def build(rng: ReportRange) -> Report:
     report.tables.insert(0, Table("percentiles", _("Percentiles (seconds)"),
                                   [_("Measure"), _("Channel"), _("Tickets"), "p50", "p90"], summary_rows,
                                   units=["", "", "", "s", "s"]))
-    if metrics is None:
-        report.notes.append(_("Business-time figures appear once SLA clocks are recorded."))
     return report
 
 
-def _measure(dialect: Dialect, seconds: Any, group: Any, where: tuple, join: Any = None) -> dict[str, Any]:
-    def base(*columns: Any):  # noqa: ANN202
-        query = select(*columns).select_from(Ticket)
-        if join is not None:
-            query = query.join(join, join.ticket_id == Ticket.id)
-        return query.where(*where)
-
-    count, p50, p90 = db.session.execute(
-        base(func.count(), dialect.percentile(0.5, seconds), dialect.percentile(0.9, seconds))
-    ).one()
-    by_channel = db.session.execute(
-        base(group, func.count(), dialect.percentile(0.5, seconds), dialect.percentile(0.9, seconds))
-        .group_by(group).order_by(group)
-    ).all()
-    bucket = buckets(seconds, EDGES)
-    histogram = [0] * (len(EDGES) + 1)
-    for index, n in db.session.execute(base(bucket, func.count()).group_by(bucket)).all():
-        histogram[int(index)] = n
+def _measure(dialect: Dialect, seconds: Any, where: tuple, join: Any = None) -> dict[str, Any]:
+    """Count, p50, p90 and histogram, overall and per channel, in one pass on PostgreSQL."""
+    inner = select(Ticket.channel.label("channel"), seconds.label("secs")).select_from(Ticket)
+    if join is not None:
+        inner = inner.join(join, join.ticket_id == Ticket.id)
+    inner = inner.where(*where).subquery()
+    secs, channel = inner.c.secs, inner.c.channel
+    # Cumulative counts below each edge: the histogram is their differences.
+    below = [func.count().filter(secs < edge) for edge in EDGES]
+    columns = [func.count(), *dialect.percentiles((0.5, 0.9), secs), *below]
+    if dialect.postgres:
+        rows = db.session.execute(
+            select(channel, func.grouping(channel), *columns).group_by(func.rollup(channel))
+        ).all()
+        overall = next(row[2:] for row in rows if row[1])
+        per_channel = sorted((row[0], *row[2:]) for row in rows if not row[1])
+    else:
+        overall = db.session.execute(select(*columns)).one()
+        per_channel = db.session.execute(select(channel, *columns).group_by(channel).order_by(channel)).all()
+    count, *rest = overall
+    p50, p90 = dialect.unpack_percentiles(rest, 2)
+    cumulative = list(rest[-len(EDGES):]) + [count]
+    histogram = [cumulative[0]] + [b - a for a, b in zip(cumulative, cumulative[1:], strict=False)]
     return {"count": count, "p50": _round(p50), "p90": _round(p90), "histogram": histogram,
-            "by_channel": [(ch, n, _round(a), _round(b)) for ch, n, a, b in by_channel]}
+            "by_channel": [(row[0], row[1], *map(_round, dialect.unpack_percentiles(row[2:], 2)))
+                           for row in per_channel]}
 
 
 def _round(value: float | None) -> float | None:

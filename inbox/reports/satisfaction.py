@@ -6,6 +6,8 @@ the ticket's promise was kept, the question every support lead asks.
 """
 from __future__ import annotations
 
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -20,10 +22,38 @@ from inbox.reports.query import ReportRange, for_session, iso_day, share
 COMMENTS = 50
 
 
-def csat_columns():  # noqa: ANN201
-    rated = func.count(Survey.rating)
-    satisfied = func.sum(case((Survey.rating >= 4, 1), else_=0))
-    return rated, satisfied
+@dataclass
+class Tally:
+    """Survey counts for one slice (a week, a channel, a promise outcome)."""
+
+    sent: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    nps_asked: int = 0
+    nps_answers: int = 0
+    promoters: int = 0
+    detractors: int = 0
+    ratings: dict[int, int] = field(default_factory=dict)
+
+    def add(self, rating: int | None, nps_group: str | None, asked: bool, n: int) -> None:
+        self.sent += n
+        self.nps_asked += n if asked else 0
+        if rating is not None:
+            self.rated += n
+            self.satisfied += n if rating >= 4 else 0
+            self.ratings[rating] = self.ratings.get(rating, 0) + n
+        if nps_group is not None:
+            self.nps_answers += n
+            self.promoters += n if nps_group == "promoter" else 0
+            self.detractors += n if nps_group == "detractor" else 0
+
+    @property
+    def csat(self) -> float | None:
+        return share(self.satisfied, self.rated)
+
+    @property
+    def nps(self) -> float | None:
+        return nps(self.promoters, self.detractors, self.nps_answers)
 
 
 def nps(promoters: int | None, detractors: int | None, answers: int | None) -> float | None:
@@ -36,32 +66,25 @@ def build(rng: ReportRange, now: datetime | None = None) -> Report:
     now = now or utcnow()
     dialect = for_session(db.session, rng)
     where = (Survey.sent_at >= rng.start, Survey.sent_at < rng.end)
-    rated, satisfied = csat_columns()
-    answers = func.count(Survey.nps_score)
-    promoters = func.sum(case((Survey.nps_score >= 9, 1), else_=0))
-    detractors = func.sum(case((Survey.nps_score <= 6, 1), else_=0))
-
-    sent, n_rated, n_satisfied, n_answers, n_promoters, n_detractors, asked = db.session.execute(
-        select(func.count(), rated, satisfied, answers, promoters, detractors,
-               func.sum(case((Survey.nps_asked.is_(True), 1), else_=0))).where(*where)
-    ).one()
-    distribution = dict(db.session.execute(
-        select(Survey.rating, func.count()).where(*where, Survey.rating.is_not(None)).group_by(Survey.rating)
-    ).all())
     week = dialect.week(Survey.sent_at)
-    by_week = {iso_day(w): row for w, *row in db.session.execute(
-        select(week, func.count(), rated, satisfied, answers, promoters, detractors).where(*where).group_by(week)
-    ).all()}
-    by_channel = db.session.execute(
-        select(Survey.channel, func.count(), rated, satisfied).where(*where).group_by(Survey.channel)
-        .order_by(Survey.channel)
-    ).all()
+    nps_class = case((Survey.nps_score >= 9, "promoter"), (Survey.nps_score <= 6, "detractor"),
+                     (Survey.nps_score.is_not(None), "passive"), else_=None)
     kept = kept_expression(now)
     promise = case((kept == 1, "kept"), (kept == 0, "missed"), else_="none")
-    by_promise = {p: (r, s) for p, r, s in db.session.execute(
-        select(promise, rated, satisfied).select_from(Survey).join(Ticket, Ticket.id == Survey.ticket_id)
-        .where(*where).group_by(promise)
-    ).all()}
+    # One pass over the range's surveys (joined to their tickets for the promise) at the grain of
+    # week × channel × rating × NPS class × promise outcome; every figure below is summed from it.
+    rows = db.session.execute(
+        select(week, Survey.channel, Survey.rating, nps_class, promise, Survey.nps_asked, func.count())
+        .select_from(Survey).join(Ticket, Ticket.id == Survey.ticket_id).where(*where)
+        .group_by(week, Survey.channel, Survey.rating, nps_class, promise, Survey.nps_asked)
+    ).all()
+    total = Tally()
+    by_week: dict[str, Tally] = defaultdict(Tally)
+    by_channel: dict[str, Tally] = defaultdict(Tally)
+    by_promise: dict[str, Tally] = defaultdict(Tally)
+    for wk, channel, rating, nps_group, promise_group, asked, n in rows:
+        for tally in (total, by_week[iso_day(wk)], by_channel[channel], by_promise[promise_group]):
+            tally.add(rating, nps_group, bool(asked), n)
     comments = db.session.execute(
         select(Survey.ticket_id, Survey.rating, Survey.channel, Survey.commented_at, Survey.comment)
         .where(*where, Survey.comment.is_not(None)).order_by(Survey.commented_at.desc()).limit(COMMENTS)
@@ -69,25 +92,22 @@ def build(rng: ReportRange, now: datetime | None = None) -> Report:
 
     report = Report("satisfaction", _("Satisfaction"), rng)
     report.figures = [
-        Figure("sent", _("Surveys sent"), sent),
-        Figure("rated", _("Ratings"), n_rated),
-        Figure("response_rate", _("Response rate"), share(n_rated, sent), "%"),
-        Figure("csat", _("CSAT (4–5 of 5)"), share(n_satisfied, n_rated), "%"),
-        Figure("nps", _("NPS"), nps(n_promoters, n_detractors, n_answers)),
-        Figure("nps_answers", _("NPS answers"), n_answers),
-        Figure("nps_asked", _("NPS questions asked"), int(asked or 0)),
+        Figure("sent", _("Surveys sent"), total.sent),
+        Figure("rated", _("Ratings"), total.rated),
+        Figure("response_rate", _("Response rate"), share(total.rated, total.sent), "%"),
+        Figure("csat", _("CSAT (4–5 of 5)"), total.csat, "%"),
+        Figure("nps", _("NPS"), total.nps),
+        Figure("nps_answers", _("NPS answers"), total.nps_answers),
+        Figure("nps_asked", _("NPS questions asked"), total.nps_asked),
     ]
     report.tables.append(Table("ratings", _("Ratings"), [_("Rating"), _("Answers")],
-                               [[r, distribution.get(r, 0)] for r in range(1, 6)]))
+                               [[r, total.ratings.get(r, 0)] for r in range(1, 6)]))
     report.charts.append(Chart("ratings", "bar", _("Ratings"), "ratings", labels=[str(r) for r in range(1, 6)],
                                datasets=[{"label": _("Answers"),
-                                          "data": [distribution.get(r, 0) for r in range(1, 6)]}]))
+                                          "data": [total.ratings.get(r, 0) for r in range(1, 6)]}]))
     weeks = rng.weeks()
-    empty = (0, 0, 0, 0, 0, 0)
-    week_rows = []
-    for w in weeks:
-        s, r, sat, a, p, d = by_week.get(w, empty)
-        week_rows.append([w, s, r, share(r, s), share(sat, r), nps(p, d, a)])
+    week_rows = [[w, t.sent, t.rated, share(t.rated, t.sent), t.csat, t.nps]
+                 for w, t in ((w, by_week.get(w, Tally())) for w in weeks)]
     report.tables.append(Table("by_week", _("By week"), [_("Week"), _("Sent"), _("Rated"), _("Response rate"),
                                                          "CSAT", "NPS"], week_rows,
                                units=["", "", "", "%", "%", ""]))
@@ -96,10 +116,10 @@ def build(rng: ReportRange, now: datetime | None = None) -> Report:
                                    {"label": "CSAT", "data": [row[4] for row in week_rows]},
                                    {"label": _("Response rate"), "data": [row[3] for row in week_rows]}]))
     report.tables.append(Table("by_channel", _("By channel"), [_("Channel"), _("Sent"), _("Rated"), "CSAT"],
-                               [[c, s, r, share(sat, r)] for c, s, r, sat in by_channel], units=["", "", "", "%"]))
+                               [[c, t.sent, t.rated, t.csat] for c, t in sorted(by_channel.items())],
+                               units=["", "", "", "%"]))
     labels = {"kept": _("Promise kept"), "missed": _("Promise missed"), "none": _("No promise")}
-    promise_rows = [[labels[k], by_promise.get(k, (0, 0))[0], share(by_promise.get(k, (0, 0))[1],
-                                                                     by_promise.get(k, (0, 0))[0])]
+    promise_rows = [[labels[k], by_promise.get(k, Tally()).rated, by_promise.get(k, Tally()).csat]
                     for k in ("kept", "missed", "none")]
     report.tables.append(Table("by_promise", _("CSAT by whether the promise was kept"),
                                [_("Promise"), _("Rated"), "CSAT"], promise_rows, units=["", "", "%"]))
