@@ -137,9 +137,8 @@ def test_the_first_message_tells_the_visitor_their_place_in_line_and_wait(live_s
     first.next("wait")
     second.send("b1", "Hi, question about my order")
     wait = second.next("wait")
-    # Placeholder model: place × default handling time (240 s) / one agent online.
-    assert wait["state"] == "waiting" and wait["position"] == 2 and wait["seconds"] == 480
-    assert wait["text"] == "You're number 2 in line — a reply in about 8 minutes."
+    assert wait["state"] == "waiting" and wait["position"] == 2 and wait["seconds"] > 0
+    assert wait["text"].startswith("You're number 2 in line — a reply in about ")
     assert wait["ask_email"] is False
 
 
@@ -370,11 +369,12 @@ def test_the_wait_moves_up_live_when_the_chat_ahead_is_answered(app, live_server
     first, second = visitors(), visitors()
     first.send("a1", "First!")
     second.send("b1", "Second")
-    assert second.next("wait")["position"] == 2
+    before = second.next("wait")
+    assert before["position"] == 2
     tickets.reply(chat_ticket(first), agent, "Hi, how can I help?")
     run_jobs(app)
     moved = second.next("wait", where=lambda data: data["position"] == 1)
-    assert moved["seconds"] == 240
+    assert 0 < moved["seconds"] <= before["seconds"]
 
 
 def test_a_visitor_is_told_honestly_when_no_agent_is_online(live_server, make_agent, visitors):

@@ -67,6 +67,16 @@ def should_tell(told: dict[str, Any] | None, state: str, position: int, smoothed
     return change > MIN_CHANGE_RATIO * told["seconds"] and change >= MIN_CHANGE_SECONDS
 
 
+def smooth(told: dict[str, Any] | None, state: str, position: int, raw: int | None) -> float | None:
+    """Exponential smoothing of the raw estimate, restarted whenever the place in line or the
+    availability changes: those are real jumps, not noise to be averaged away."""
+    if raw is None:
+        return None
+    if told is None or told.get("ema") is None or told.get("state") != state or told.get("position") != position:
+        return float(raw)
+    return SMOOTHING * raw + (1 - SMOOTHING) * float(told["ema"])
+
+
 def _told_seconds(smoothed: float | None) -> int | None:
     if smoothed is None:
         return None
@@ -101,14 +111,7 @@ def tell(ticket: Ticket, now: datetime | None = None) -> dict[str, Any] | None:
     row = db.session.get(Setting, _key(ticket))
     told = dict(row.value) if row is not None and isinstance(row.value, dict) else None
     state = state_of(wait)
-    if wait.seconds is None:
-        smoothed = None
-    elif told is None or told.get("ema") is None or told.get("state") != state \
-            or told.get("position") != wait.position:
-        # A new place in line is a real jump, not noise: start smoothing afresh from it.
-        smoothed = float(wait.seconds)
-    else:
-        smoothed = SMOOTHING * wait.seconds + (1 - SMOOTHING) * float(told["ema"])
+    smoothed = smooth(told, state, wait.position, wait.seconds)
     emit = should_tell(told, state, wait.position, smoothed)
     record = dict(told or {})
     record["ema"] = smoothed
