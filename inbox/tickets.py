@@ -11,7 +11,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from channels.base import Attachment, Identity as RecipientIdentity, Outbound
+from channels.base import Attachment, Outbound
+from channels.base import Identity as RecipientIdentity
 from inbox import attachments, events, outbox, promises, realtime, surveys
 from inbox.extensions import db
 from inbox.models import Agent, Identity, Message, Team, Ticket, TicketEvent, utcnow
@@ -234,7 +235,8 @@ def _set_status(ticket: Ticket, new: str, agent: Agent | None, now: datetime) ->
     ticket.status = new
     if new == "solved":
         ticket.solved_at = now
-    elif old == "solved":
+    elif old == "solved" and new != "closed":
+        # Reopened: the ticket is no longer solved. Closing keeps when it was solved, for reports.
         ticket.solved_at = None
     events.record(ticket, "status.changed", actor=agent, at=now, old=old, new=new)
     sla.on_status_change(ticket, old, new, now=now)

@@ -105,3 +105,12 @@ def test_every_new_ticket_and_message_is_in_the_event_log(app):
     kinds = db.session.scalars(select(TicketEvent.kind).where(TicketEvent.ticket_id == result.ticket_id)).all()
     # The SLA clocks that start with the ticket log their own events (tests/test_sla_clock.py).
     assert [kind for kind in kinds if not kind.startswith("sla.")] == ["ticket.created", "message.received"]
+
+
+def test_closing_a_solved_ticket_keeps_when_it_was_solved(app, make_agent):
+    agent = make_agent(role="admin")
+    ticket = db.session.get(Ticket, ingest(factories.email()).ticket_id)
+    tickets.update(ticket, agent, status="solved")
+    solved_at = ticket.solved_at
+    tickets.update(ticket, agent, status="closed")
+    assert ticket.solved_at == solved_at is not None
