@@ -47,10 +47,18 @@ def simulated_trace(seed: int = 5, shift: timedelta = timedelta(0)) -> Trace:
     Events a trace puts in the same second are a millisecond apart here: the trace's file order
     is causal, the database's rows only have their times.
     """
-    trace = simulate(SMALL_TEAM, seed=seed)
+    return shifted(simulate(SMALL_TEAM, seed=seed), shift)
+
+
+def shifted(trace: Trace, shift: timedelta) -> Trace:
+    """The trace moved by ``shift``, with events that share a second a millisecond apart."""
     s = shift.total_seconds()
-    return Trace(trace.calendar, tuple(TraceEvent(e.t + s + i / 1000, e.kind, e.ticket, e.agent, e.channel, e.priority)
-                                       for i, e in enumerate(trace.events)))
+    events, last, same = [], None, 0
+    for e in trace.events:
+        same = same + 1 if e.t == last else 0
+        last = e.t
+        events.append(TraceEvent(e.t + s + same / 1000, e.kind, e.ticket, e.agent, e.channel, e.priority))
+    return Trace(trace.calendar, tuple(events))
 
 
 def load(trace: Trace, team: Team) -> Loaded:

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from inbox.eta import backtest
-from inbox.eta.trace import ARRIVAL, read_trace
+from inbox.eta.trace import ARRIVAL, iter_json_lines, read_trace
 from inbox.extensions import db
 from inbox.models import Ticket
 from tests import promise_fixtures
@@ -27,7 +27,7 @@ def recent_history(app):  # noqa: ANN001, ANN201
     return team, promise_fixtures.load(promise_fixtures.simulated_trace(shift=timedelta(weeks=weeks)), team)
 
 
-def test_the_install_history_is_backtested_like_a_trace_file(app, recent_history, tmp_path):
+def test_the_install_history_backtests_exactly_as_the_trace_it_was_written_from(app, recent_history, tmp_path):
     team, loaded = recent_history
     path = tmp_path / "install.jsonl"
     result = app.test_cli_runner().invoke(
@@ -36,9 +36,11 @@ def test_the_install_history_is_backtested_like_a_trace_file(app, recent_history
     exported = read_trace(path)
     assert sum(e.kind == ARRIVAL for e in exported.events) == len(loaded.tickets)
     assert exported.calendar["timezone"] == "Europe/Berlin"
-    same = io.StringIO()
-    backtest.run(path, out=same)
-    assert result.stdout == same.getvalue()
+    original = tmp_path / "original.jsonl"
+    original.write_text("\n".join(iter_json_lines(loaded.trace)) + "\n", encoding="utf-8")
+    from_file = io.StringIO()
+    backtest.run(original, out=from_file)
+    assert result.stdout == from_file.getvalue()
     answered = db.session.scalar(select(func.count(Ticket.id)).where(Ticket.first_response_at.is_not(None)))
     kept_row = next(line for line in result.stdout.splitlines() if line.startswith("kept "))
     assert int(kept_row.split()[1]) == answered

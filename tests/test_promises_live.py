@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from inbox import presence, promises
-from inbox.eta import backtest, live
+from inbox.eta import backtest, install_history, live
 from inbox.eta.trace import AGENT_OFFLINE, AGENT_ONLINE, ARRIVAL
 from inbox.extensions import db
 from inbox.models import Customer, Ticket
@@ -38,7 +38,7 @@ def waiting_ticket(team, created: datetime, channel: str = "email", priority: st
 
 def test_the_exported_history_is_the_trace_it_was_written_from(history):
     team, loaded = history
-    exported = live.export_trace(team, START, END)
+    exported = install_history.export_trace(team, START, END)
     names = {f"t{i}": name for name, i in loaded.tickets.items()} | {f"a{i}": name for name, i in loaded.agents.items()}
     original = [(round(e.t, 3), e.kind, e.ticket, e.agent, e.channel, e.priority) for e in loaded.trace.events]
     assert [(round(e.t, 3), e.kind, names.get(e.ticket), names.get(e.agent), e.channel, e.priority)
@@ -48,10 +48,10 @@ def test_the_exported_history_is_the_trace_it_was_written_from(history):
 
 def test_the_live_replay_makes_every_promise_the_backtest_makes(history):
     team, _ = history
-    exported = live.export_trace(team, START, END)
+    exported = install_history.export_trace(team, START, END)
     expected = backtest.replay(exported).promises[backtest.KEPT]
     replay = live.Replay(live.calendar_of(team), 0.9, keep=True)
-    for e in live.history_events(team.id, START, END):
+    for e in install_history.history_events(team.id, START, END):
         replay.apply(e)
     assert replay.promises == expected
     assert len(expected) == sum(e.kind == ARRIVAL for e in exported.events)
@@ -61,7 +61,7 @@ def test_catching_up_in_steps_reaches_the_state_of_one_replay(history):
     team, _ = history
     calendar = live.calendar_of(team)
     whole = live.Replay(calendar, 0.9, keep=True)
-    for e in live.history_events(team.id, START, END):
+    for e in install_history.history_events(team.id, START, END):
         whole.apply(e)
     stepped = live.TeamModel(team.id, calendar, 0.9, START, live.Replay(calendar, 0.9, keep=True), applied_to=START)
     moment = START
@@ -137,5 +137,6 @@ def test_every_presence_change_is_logged_for_the_replay(app, make_agent, make_te
     states = [row.state for row in db.session.query(AgentPresenceLog).order_by(AgentPresenceLog.id)]
     assert states == ["online", "away"]
     now = datetime.now(UTC)
-    kinds = [e.kind for e in live.history_events(team.id, now - timedelta(hours=1), now + timedelta(seconds=1))]
+    events = install_history.history_events(team.id, now - timedelta(hours=1), now + timedelta(seconds=1))
+    kinds = [e.kind for e in events]
     assert kinds == [AGENT_ONLINE, AGENT_OFFLINE]

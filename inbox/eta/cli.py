@@ -37,7 +37,7 @@ def backtest(trace: str, quantile: float, promises_out: str | None, json_output:
 def backtest_install(weeks: int, team_name: str | None, quantile: float, trace_out: str | None,
                      promises_out: str | None, json_output: bool) -> None:
     """Export this install's history as a trace and run the same backtest on it."""
-    from inbox.eta.live import write_install_trace
+    from inbox.eta.install_history import write_install_trace
 
     with tempfile.TemporaryDirectory() as tmp:
         path = trace_out or os.path.join(tmp, "install.jsonl")
