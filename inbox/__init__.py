@@ -130,6 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_workspace.bp, url_prefix="/api")
     app.register_blueprint(admin.bp, url_prefix="/admin")
     app.register_blueprint(admin_notices.bp, url_prefix="/admin/notices")
+    from inbox.web import admin_sla
+    app.register_blueprint(admin_sla.bp, url_prefix="/admin/sla")
     app.register_blueprint(sandbox.bp, url_prefix="/sandbox")
     app.register_blueprint(survey_pages.bp)
     app.register_blueprint(report_pages.bp, url_prefix="/admin/reports")

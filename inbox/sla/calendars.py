@@ -11,12 +11,13 @@ builds afresh (ids alone would mix up databases sharing a process, as tests do).
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 
 from inbox.extensions import db
 from inbox.models import BusinessCalendarRecord, SLAPolicy, Team, Ticket
-from inbox.sla.calendar import ALWAYS_OPEN, BusinessCalendar, CalendarError
+from inbox.sla.calendar import ALWAYS_OPEN, DAY_NAMES, BusinessCalendar, CalendarError
 
 __all__ = [
     "ALWAYS_OPEN",
@@ -87,3 +88,58 @@ def calendar_for_ticket(ticket: Ticket) -> BusinessCalendar:
     """The calendar the ticket's SLA clock runs on: its policy's, else its team's, else always open."""
     policy = db.session.get(SLAPolicy, ticket.sla_policy_id) if ticket.sla_policy_id else None
     return calendar_for_policy(policy, ticket.team)
+
+
+DAY_TITLES = dict(zip(DAY_NAMES, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+                      strict=True))
+_RANGE_RE = re.compile(r"(\d{1,2}:\d{2})\s*[-–~]\s*(\d{1,2}:\d{2})")
+
+
+def parse_intervals(text: str | None, where: str) -> list[list[str]]:
+    """"09:00-12:00, 13:00-18:00" as written in the admin form; blank is closed."""
+    text = (text or "").strip()
+    if not text or text.lower() == "closed":
+        return []
+    intervals = []
+    for part in re.split(r"[,;]", text):
+        part = part.strip()
+        if not part:
+            continue
+        match = _RANGE_RE.fullmatch(part)
+        if match is None:
+            raise CalendarError(f"{where}: {part!r} is not an interval; write e.g. 09:00-12:00, 13:00-18:00")
+        intervals.append([match[1], match[2]])
+    return intervals
+
+
+def spec_from_form(timezone: str, hours: dict[str, str], *, country: str | None, subdivision: str | None,
+                   closed_dates: str, special_hours: str) -> dict[str, Any]:
+    """The admin form's text fields as a calendar spec; raises CalendarError naming the field.
+
+    ``closed_dates`` is one ISO date per line (or comma-separated); ``special_hours`` one line
+    per date: ``2025-12-31 09:00-12:00``.
+    """
+    spec: dict[str, Any] = {
+        "timezone": (timezone or "").strip(),
+        "hours": {day: parse_intervals(text, DAY_TITLES.get(day, day)) for day, text in hours.items()
+                  if (text or "").strip()},
+        "holidays": [d for d in re.split(r"[\s,]+", closed_dates or "") if d],
+    }
+    if country and country.strip():
+        spec["holiday_country"] = country.strip().upper()
+    if subdivision and subdivision.strip():
+        spec["holiday_subdivision"] = subdivision.strip()
+    special: dict[str, list[list[str]]] = {}
+    for line in (special_hours or "").splitlines():
+        line = line.strip()
+        if not line:
+            continue
+        day, _, rest = line.partition(" ")
+        intervals = parse_intervals(rest, f"special hours on {day}")
+        if not intervals:
+            raise CalendarError(f"special hours on {day}: give the opening hours, or list the date as closed")
+        special[day] = intervals
+    if special:
+        spec["special_hours"] = special
+    build(spec)  # every remaining check: zone, country, overlaps, dates
+    return spec

@@ -7,6 +7,7 @@ them record no policy id, and :func:`save_defaults` turns them into editable pol
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -142,3 +143,39 @@ def warn_after(policy: SLAPolicy, target_seconds: int) -> float | None:
     if policy.warn_seconds_before:
         return float(max(0, target_seconds - policy.warn_seconds_before))
     return None
+
+
+_DURATION_RE = re.compile(r"(?:(\d+(?:\.\d+)?)\s*h)?\s*(?:(\d+(?:\.\d+)?)\s*m(?:in)?)?\s*(?:(\d+)\s*s)?",
+                          re.IGNORECASE)
+
+
+def parse_duration(text: str | None, label: str) -> int | None:
+    """Business time as typed by an admin: "90" (minutes), "90m", "8h", "1h 30m"; blank is no target."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    if text.startswith("-"):
+        raise PolicyError(f"the {label} target must be positive, got {text}")
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        seconds = float(text) * 60
+    else:
+        match = _DURATION_RE.fullmatch(text)
+        if match is None or not any(match.groups()):
+            raise PolicyError(f"the {label} target {text!r} is not a duration; write e.g. 90m, 8h or 1h 30m")
+        seconds = float(match[1] or 0) * 3600 + float(match[2] or 0) * 60 + int(match[3] or 0)
+    if seconds <= 0:
+        raise PolicyError(f"the {label} target must be positive, got {text}")
+    return round(seconds)
+
+
+def format_duration(seconds: int | None) -> str:
+    """The inverse of :func:`parse_duration`, for filling a form."""
+    if not seconds:
+        return ""
+    hours, rest = divmod(int(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    if secs:
+        return " ".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
+    if hours and minutes:
+        return f"{hours}h {minutes}m"
+    return f"{hours}h" if hours else f"{minutes}m"
