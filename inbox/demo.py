@@ -19,6 +19,7 @@ from sqlalchemy import select
 from channels.base import Identity, Inbound, ThreadHints
 from inbox.extensions import db
 from inbox.models import Agent, Team
+from inbox.sla import defaults as sla_defaults
 
 PEOPLE = [
     ("Emma Thompson", "en"), ("Liam O'Brien", "en"), ("Sofia Garcia", "en"), ("Noah Williams", "en"),
@@ -79,6 +80,8 @@ def seed(password: str | None = None) -> DemoAccounts | None:
     for agent in agents:
         agent.set_password(agent_password)
     db.session.add_all([admin, *agents])
+    db.session.flush()
+    sla_defaults.seed([support, global_team])
     db.session.commit()
     return DemoAccounts(admin.email, password, agent_password)
 

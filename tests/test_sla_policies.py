@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from inbox import tickets
+from inbox import demo, tickets
 from inbox.extensions import db
 from inbox.ingest import ingest
-from inbox.models import Customer, Ticket
+from inbox.models import BusinessCalendarRecord, Customer, Team, Ticket
 from inbox.sla import policies
 from inbox.sla.timers import reevaluate_open
 from tests import factories
@@ -172,3 +172,11 @@ def test_an_invalid_policy_is_refused_with_the_reason(values, message):
     with pytest.raises(policies.PolicyError, match=message):
         policies.validate(values)
 
+
+
+def test_the_demo_seed_gives_each_team_a_calendar_and_saves_the_default_policies(app):
+    demo.seed("demo password")
+    support = db.session.scalar(db.select(Team).where(Team.name == "Support"))
+    calendar = db.session.get(BusinessCalendarRecord, support.calendar_id)
+    assert (calendar.timezone, calendar.holiday_country) == ("Asia/Tokyo", "JP")
+    assert [p.name for p in policies.ordered()] == ["Chat", "X", "Email"]

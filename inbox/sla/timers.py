@@ -159,7 +159,7 @@ def notify_lead(ticket: Ticket, metric: TicketSLAMetric, lead: Agent, kind: str)
     what = "breached" if kind == "breach" else "is about to breach"
     label = metric.metric.replace("_", " ")
     due = metric.due_at.strftime("%Y-%m-%d %H:%M UTC") if metric.due_at else "unknown"
-    url = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/queue?ticket={ticket.id}"
+    url = f"{current_app.config['PUBLIC_URL'].rstrip('/')}/tickets/{ticket.id}"
     text = (f"Ticket #{ticket.id} ({ticket.subject or 'no subject'}) {what} its {label} target, "
             f"due {due}. Priority: {ticket.priority}.\n\n{url}\n")
     outbox.enqueue(Outbound(
