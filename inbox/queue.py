@@ -8,12 +8,13 @@ what the first does: an index range scan on the partial index of open tickets.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 
-from sqlalchemy import Select, String, cast, literal, or_, select, tuple_
+from sqlalchemy import Select, String, cast, literal, or_, select, tuple_, union
+from sqlalchemy.orm import selectinload
 
 from inbox.extensions import db
-from inbox.models import Agent, Message, Ticket
+from inbox.models import Agent, Customer, Message, Ticket
 from inbox.models.tickets import OPEN_STATUSES
 from inbox.models.types import UTCDateTime
 
@@ -41,14 +42,19 @@ class Cursor:
     due_at: datetime | None
     id: int
 
+    # URL-safe as it stands (no "+" or ":"), with the microseconds the database keeps.
+    _FORMAT = "%Y%m%dT%H%M%S.%fZ"
+
     def encode(self) -> str:
-        return f"{self.due_at.isoformat() if self.due_at else ''}|{self.id}"
+        due = self.due_at.astimezone(timezone.utc).strftime(self._FORMAT) if self.due_at else ""
+        return f"{due}_{self.id}"
 
     @classmethod
     def decode(cls, value: str) -> Cursor:
         """Raises ValueError on a malformed cursor."""
-        due, _, ident = value.partition("|")
-        return cls(datetime.fromisoformat(due) if due else None, int(ident))
+        due, _, ident = value.partition("_")
+        when = datetime.strptime(due, cls._FORMAT).replace(tzinfo=timezone.utc) if due else None
+        return cls(when, int(ident))
 
 
 @dataclass(frozen=True)
@@ -58,7 +64,10 @@ class QueuePage:
 
 
 def visible_tickets(agent: Agent) -> Select:
-    query = select(Ticket).where(Ticket.merged_into_id.is_(None))
+    # A page shows each row's customer and assignee: load them with the page, not row by row.
+    query = select(Ticket).where(Ticket.merged_into_id.is_(None)).options(
+        selectinload(Ticket.customer).selectinload(Customer.identities), selectinload(Ticket.assignee)
+    )
     if not agent.is_admin:
         query = query.where(or_(Ticket.team_id.is_(None), Ticket.team_id.in_(agent.team_ids() or {-1})))
     return query
@@ -86,9 +95,16 @@ def _filtered(agent: Agent, flt: QueueFilter) -> Select:
         query = query.where(cast(Ticket.tags, String).like(f'%"{flt.tag}"%'))
     if flt.search:
         pattern = "%" + flt.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        # ILIKE over subjects and message texts; PostgreSQL answers both from trigram indexes.
+        in_subject = Ticket.subject.ilike(pattern, escape="\\")
         in_messages = select(Message.ticket_id).where(Message.text.ilike(pattern, escape="\\"))
-        query = query.where(or_(Ticket.subject.ilike(pattern, escape="\\"), Ticket.id.in_(in_messages)))
+        if len(flt.search) >= 3:
+            # The matching ids first, each side from its trigram index on PostgreSQL: a rare term
+            # costs two index lookups instead of a walk through every open ticket.
+            query = query.where(Ticket.id.in_(union(select(Ticket.id).where(in_subject), in_messages)))
+        else:
+            # Shorter than a trigram (two-character Japanese and Korean words are common): no
+            # index can narrow it, so one scan of the messages while walking the work order.
+            query = query.where(or_(in_subject, Ticket.id.in_(in_messages)))
     return query
 
 
