@@ -484,8 +484,12 @@
       ui.input.focus();
     });
   });
-  window.addEventListener("online", function () { if (state.socket && !state.socket.connected) state.socket.connect(); });
-  window.addEventListener("offline", function () { show(ui.conn, T.offline); });
+  // Offline, messages wait in the queue rather than go into a socket that has not noticed yet.
+  window.addEventListener("offline", function () { state.ready = false; show(ui.conn, T.offline); });
+  window.addEventListener("online", function () {
+    if (!state.socket) return;
+    if (state.socket.connected) { state.ready = true; show(ui.conn, ""); flush(); } else state.socket.connect();
+  });
 
   (document.body || document.documentElement).appendChild(host);
   window.KeptChat = { open: openPanel, close: closePanel, language: LANG };

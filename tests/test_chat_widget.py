@@ -216,3 +216,39 @@ def test_a_reload_continues_the_same_conversation(shop):
     page.click(".kc-launcher")
     page.locator(".kc-from-visitor .kc-bubble").filter(has_text="First visit").wait_for(timeout=TIMEOUT)
     assert page.locator(".kc-from-visitor").count() == 1
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.config(SOCKETIO_CORS_ALLOWED_ORIGINS=[SHOP], CHAT_RATE_PER_MINUTE=2)
+def test_a_visitor_sending_too_fast_reads_why_and_the_message_waits(shop):
+    page = shop()
+    page.click(".kc-launcher")
+    for n in range(3):
+        page.fill(".kc-input", f"message {n}")
+        page.keyboard.press("Enter")
+    alert = page.locator(".kc-alert")
+    alert.wait_for(state="visible", timeout=TIMEOUT)
+    assert re.fullmatch(r"You're sending messages too quickly\. Please wait \d+ seconds\.", alert.inner_text())
+    assert page.locator('.kc-from-visitor[data-state="delivered"]').count() == 2
+    assert page.locator('.kc-from-visitor[data-state="queued"]').count() == 1
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.config(SOCKETIO_CORS_ALLOWED_ORIGINS=[SHOP])
+def test_a_message_typed_offline_is_sent_when_the_connection_is_back(shop):
+    page = shop()
+    page.click(".kc-launcher")
+    page.fill(".kc-input", "Hello")
+    page.keyboard.press("Enter")
+    page.locator('.kc-from-visitor[data-state="delivered"]').wait_for(timeout=TIMEOUT)
+    page.context.set_offline(True)
+    page.locator(".kc-conn").filter(has_text="offline").wait_for(timeout=TIMEOUT)
+    page.fill(".kc-input", "Typed on the train")
+    page.keyboard.press("Enter")
+    queued = page.locator(".kc-from-visitor").filter(has_text="Typed on the train")
+    assert queued.get_attribute("data-state") == "queued"
+    page.context.set_offline(False)
+    page.locator('.kc-from-visitor[data-state="delivered"]').filter(has_text="Typed on the train").wait_for(
+        timeout=TIMEOUT)
+    assert chat_ticket() is not None
+    assert [m.text for m in chat_ticket().messages] == ["Hello", "Typed on the train"]

@@ -10,6 +10,8 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from channels.base import CHAT, EMAIL, Inbound, ThreadHints
@@ -126,22 +128,28 @@ def history(ticket: Ticket | None) -> list[dict[str, Any]]:
 
 
 def refusal_for(visitor: Visitor, client_id: object, text: object, now: datetime) -> Refusal | None:
-    """Why this message cannot be taken now, or None."""
+    """Why this message cannot be taken now (in the visitor's language), or None."""
+    with force_locale(visitor.language or "en"):
+        return _refusal_for(visitor, client_id, text, now)
+
+
+def _refusal_for(visitor: Visitor, client_id: object, text: object, now: datetime) -> Refusal | None:
     config = current_app.config
     if not isinstance(client_id, str) or not _CLIENT_ID.match(client_id):
-        return Refusal("invalid", "A message needs an id of 1–64 letters, digits, '-' or '_'.")
+        return Refusal("invalid", _("A message needs an id of 1–64 letters, digits, '-' or '_'."))
     if not isinstance(text, str) or not text.strip():
-        return Refusal("empty", "A message needs some text.")
+        return Refusal("empty", _("A message needs some text."))
     limit = config["CHAT_MAX_MESSAGE_CHARS"]
     if len(text) > limit:
-        return Refusal("too_long", f"Messages can be at most {limit} characters.", limit=limit)
+        return Refusal("too_long", _("Messages can be at most %(limit)s characters.", limit=limit), limit=limit)
     if _already_stored(visitor, client_id):
         return None  # a re-send is always answered, whatever the rate
     per_minute = config["CHAT_RATE_PER_MINUTE"]
     recent = _recent_times(visitor, now)
     if len(recent) >= per_minute:
         retry_after = max(1, int((recent[-per_minute] + RATE_WINDOW - now).total_seconds()) + 1)
-        return Refusal("rate_limited", f"At most {per_minute} messages a minute; please wait a moment.",
+        return Refusal("rate_limited",
+                       _("At most %(limit)s messages a minute; please wait a moment.", limit=per_minute),
                        retry_after=retry_after, limit=per_minute)
     return None
 

@@ -11,6 +11,8 @@ import time
 from typing import Any
 
 from flask import current_app, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user
 from flask_socketio import join_room
 
@@ -100,7 +102,7 @@ def on_message(data: Any = None) -> dict[str, Any]:
     data = data if isinstance(data, dict) else {}
     client_id, text = data.get("id"), data.get("text")
     if visitor is None:
-        return {"ok": False, "id": client_id, "error": "not_connected", "text": "Reconnect and send again."}
+        return {"ok": False, "id": client_id, "error": "not_connected", "text": _("Reconnect and send again.")}
     now = utcnow()
     refusal = conversation.refusal_for(visitor, client_id, text, now)
     if refusal is not None:
@@ -110,7 +112,8 @@ def on_message(data: Any = None) -> dict[str, Any]:
     except Exception:  # the widget keeps the message queued and sends it again
         log.exception("chat message from visitor %s not stored", visitor.visitor_id)
         db.session.rollback()
-        return {"ok": False, "id": client_id, "error": "server_error", "text": "Not sent; trying again."}
+        with force_locale(visitor.language or "en"):
+            return {"ok": False, "id": client_id, "error": "server_error", "text": _("Not sent; trying again.")}
     if not result.duplicate:
         message = db.session.get(Message, result.message_id)
         # The visitor's other tabs show it too; the sending tab already does.
@@ -147,7 +150,8 @@ def on_identify(data: Any = None) -> dict[str, Any]:
     try:
         known = conversation.identify(visitor, data.get("name"), data.get("email"))
     except IdentifyError as error:
-        return {"ok": False, "error": str(error), "text": "That email address does not look right."}
+        with force_locale(visitor.language or "en"):
+            return {"ok": False, "error": str(error), "text": _("That email address does not look right.")}
     return {"ok": True, **known}
 
 
