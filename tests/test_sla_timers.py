@@ -89,6 +89,15 @@ def test_a_paused_clock_never_fires(app, clock, make_agent):
     assert timers.fire(first_response(ticket).id, T0 + 5 * 60 * MINUTE) is None
 
 
+def test_a_ticket_closed_behind_the_clocks_back_never_breaches(app):
+    make_policy(first=3600)
+    ticket = new_ticket()
+    ticket.status, ticket.updated_at = "closed", T0 + 10 * MINUTE  # e.g. merged into another ticket
+    db.session.commit()
+    assert timers.fire(first_response(ticket).id, T0 + 2 * 60 * MINUTE) is None
+    metric = first_response(ticket)
+    assert (metric.outcome, metric.business_seconds) == ("cancelled", 600.0) and metric.next_fire_at is None
+
 def test_the_sweep_fires_every_overdue_clock(app):
     make_policy(first=3600)
     ana, bo = new_ticket("ana@example.com"), new_ticket("bo@example.com", at=T0 + 30 * MINUTE)

@@ -26,7 +26,7 @@ from config import Config
 from inbox import events, jobs, outbox, realtime
 from inbox.extensions import db
 from inbox.models import Agent, SLAPolicy, Team, Ticket, TicketSLAMetric, utcnow
-from inbox.models.tickets import PRIORITY_RANK
+from inbox.models.tickets import OPEN_STATUSES, PRIORITY_RANK
 from inbox.presenters import iso, ticket_summary
 from inbox.sla import clocks
 
@@ -53,6 +53,9 @@ def fire(metric_id: int, now: datetime | None = None) -> str | None:
     ticket_id = metric.ticket_id
     db.session.rollback()  # start clean: the ticket lock comes before the claim
     ticket = db.session.scalar(select(Ticket).where(Ticket.id == ticket_id).with_for_update())
+    if ticket is not None and (ticket.status not in OPEN_STATUSES or ticket.merged_into_id is not None):
+        _stop_left_behind(ticket, now)
+        return None
     kind = _claim(metric_id, now)
     if kind is None or ticket is None:
         db.session.rollback()
@@ -62,6 +65,16 @@ def fire(metric_id: int, now: datetime | None = None) -> str | None:
     _escalate(ticket, metric, kind, now)
     db.session.commit()
     return kind
+
+
+def _stop_left_behind(ticket: Ticket, now: datetime) -> None:
+    """Clocks of a ticket closed or merged by a path that bypassed the SLA steps: end them unjudged."""
+    ended = min(now, ticket.updated_at or now)
+    metrics = clocks.open_metrics(ticket)
+    for metric in metrics:
+        clocks.stop(metric, max(ended, metric.started_at), measured=False)
+    clocks.sync_ticket(ticket, metrics)
+    db.session.commit()
 
 
 def _claim(metric_id: int, now: datetime) -> str | None:
@@ -207,7 +220,6 @@ def sweep(now: datetime | None = None) -> int:
 @jobs.job("sla.reevaluate_open")
 def reevaluate_open(reason: str = "policy.changed", force: bool = False, now: datetime | None = None) -> int:
     """Re-target every open ticket after an admin changed policies or calendars; returns how many changed."""
-    from inbox.models.tickets import OPEN_STATUSES
     from inbox.sla import engine
 
     now = now or utcnow()
