@@ -119,6 +119,8 @@ def on_message(data: Any = None) -> dict[str, Any]:
         # The visitor's other tabs show it too; the sending tab already does.
         socketio.emit("message", conversation.message_payload(message), to=visitor_room(visitor.visitor_id),
                       namespace=NAMESPACE, skip_sid=request.sid)
+    if result.created_ticket:
+        # Told at once on the first message; later ones do not move the visitor in line.
         ticket = db.session.get(Ticket, result.ticket_id)
         if ticket is not None:
             waits.tell(ticket, now)

@@ -13,6 +13,8 @@ the ``chat.refresh_waits`` job after commit) and every few seconds by the same j
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from datetime import datetime
 from typing import Any
 
@@ -37,6 +39,11 @@ MIN_CHANGE_RATIO = 0.2
 MIN_CHANGE_SECONDS = 30
 REFRESH_SECONDS = 5.0
 _KICK = "kept_chat_wait_kick"
+QUEUE_FIELDS = ("status", "first_response_at", "abandoned_at", "merged_into_id", "team_id", "priority",
+                "sla_due_at", "created_at")
+# Refreshes enqueued and not yet started, per job runner (each app has its own).
+_pending: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_pending_lock = threading.Lock()
 
 
 def _key(ticket: Ticket) -> str:
@@ -149,6 +156,8 @@ def last_told(ticket: Ticket) -> dict[str, Any] | None:
 @jobs.job("chat.refresh_waits", every=REFRESH_SECONDS)
 def refresh_waits() -> int:
     """Recompute every waiting chat; forget chats no longer waiting. Returns how many were told."""
+    with _pending_lock:
+        _pending.pop(jobs.runner(), None)
     now = utcnow()
     told = 0
     team_ids = set(db.session.scalars(select(Ticket.team_id).where(
@@ -168,17 +177,27 @@ def refresh_waits() -> int:
     return told
 
 
+def _moves_the_line(obj: object, is_new: bool) -> bool:
+    """A change that can move a waiting chat in line or change its estimate: a chat joining,
+    leaving or being reordered, or an agent coming or going. A visitor's follow-up message only
+    touches preview and timestamps, and must not cost a sweep."""
+    if isinstance(obj, Ticket):
+        if obj.channel != "chat":
+            return False
+        state = inspect(obj)
+        return is_new or any(state.attrs[name].history.has_changes() for name in QUEUE_FIELDS)
+    if isinstance(obj, Agent):
+        return inspect(obj).attrs.presence.history.has_changes()
+    return False
+
+
 @event.listens_for(Session, "after_flush")
 def _note_queue_changes(session: Session, _context) -> None:  # noqa: ANN001
-    # A chat ticket's change can move everyone behind it; an agent coming or going changes
-    # everyone's estimate.
-    for obj in (*session.new, *session.dirty):
-        if isinstance(obj, Ticket) and obj.channel == "chat":
-            session.info[_KICK] = True
-            return
-        if isinstance(obj, Agent) and inspect(obj).attrs.presence.history.has_changes():
-            session.info[_KICK] = True
-            return
+    if session.info.get(_KICK):
+        return
+    if any(_moves_the_line(obj, True) for obj in session.new) or \
+            any(_moves_the_line(obj, False) for obj in session.dirty):
+        session.info[_KICK] = True
 
 
 @event.listens_for(Session, "after_commit")
@@ -187,9 +206,17 @@ def _kick_refresh(session: Session) -> None:
         return
     if "chat" not in current_app.config.get("CHANNELS_ENABLED", ()):
         return
+    runner = jobs.runner()
+    # One pending refresh covers any number of changes before it runs.
+    with _pending_lock:
+        if _pending.get(runner):
+            return
+        _pending[runner] = True
     try:
         jobs.enqueue("chat.refresh_waits")
     except Exception:  # the periodic run catches up
+        with _pending_lock:
+            _pending.pop(runner, None)
         log.exception("could not schedule a chat wait refresh")
 
 
