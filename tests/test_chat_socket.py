@@ -385,3 +385,26 @@ def test_a_visitor_is_told_honestly_when_no_agent_is_online(live_server, make_ag
     wait = visitor.next("wait")
     assert wait["state"] == "no_agents" and wait["seconds"] is None and wait["ask_email"] is True
     assert "Leave your email address" in wait["text"]
+
+
+def test_the_wait_changes_live_when_the_only_agent_leaves_and_comes_back(app, live_server, agent, visitors):
+    visitor = visitors()
+    visitor.send("c1", "Hello")
+    assert visitor.next("wait")["state"] == "waiting"
+    agent.presence = "offline"
+    db.session.commit()
+    run_jobs(app)
+    gone = visitor.next("wait")
+    assert gone["state"] == "no_agents" and gone["agents_online"] == 0 and gone["ask_email"] is True
+    agent.presence = "online"
+    db.session.commit()
+    run_jobs(app)
+    back = visitor.next("wait")
+    assert back["state"] == "waiting" and back["position"] == 1 and back["seconds"] > 0
+
+
+@pytest.mark.sqlite_only
+def test_the_demo_page_embeds_the_widget_with_one_script_tag(client):
+    page = client.get("/channels/chat/demo")
+    assert page.status_code == 200
+    assert page.text.count('src="/static/widget.js"') == 1
