@@ -12,8 +12,9 @@ from inbox.extensions import db
 from inbox.models import Customer, Message, Ticket, TicketEvent
 from inbox.models.tickets import OPEN_STATUSES
 
-# Events already told by the message they belong to are left out.
-HIDDEN_EVENTS = {"message.received", "message.replied", "note.added", "ticket.created"}
+# Events already told by the message they belong to (its delivery state included) are left out.
+HIDDEN_EVENTS = {"message.received", "message.replied", "note.added", "ticket.created", "message.sent",
+                 "message.failed"}
 
 
 @dataclass(frozen=True)

@@ -76,6 +76,7 @@ def test_a_mailed_ticket_appears_live_and_a_reply_stops_its_clock_and_reaches_th
     page.wait_for_selector(".entry.message.outbound:has-text('it leaves Osaka today')", timeout=5000)
     page.wait_for_selector("#sla-first[data-state=met]", timeout=5000)
     outbox.deliver_due()
+    page.wait_for_selector(".entry.message.outbound .delivery[data-state=sent]", timeout=5000)
     page.goto(f"{site.url}/sandbox")
     assert "We found it: it leaves Osaka today." in page.inner_text("main")
     assert page.errors == []

@@ -28,6 +28,13 @@ const composer = setupComposer({
 });
 
 on("message.created", (message) => { if (message.ticket_id === ticketId) appendMessage(message.id); });
+// Delivery news (sent, failed) redraws the message it concerns.
+on("message.updated", async (message) => {
+  const old = document.getElementById(`m${message.id}`);
+  if (message.ticket_id !== ticketId || !old) return;
+  const response = await fetch(root.dataset.entryUrl.replace("{id}", message.id), { credentials: "same-origin" });
+  if (response.ok) { old.outerHTML = await response.text(); tick(); }
+});
 
 function showTicket(ticket) {
   if (ticket.id !== ticketId) return;
