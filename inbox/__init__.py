@@ -55,6 +55,8 @@ def _resolve(config: Any) -> tuple[type[Config], dict[str, Any]]:
 
 
 def _init_extensions(app: Flask) -> None:
+    import socketio as socketio_server
+
     from inbox import models  # noqa: F401 - every model registered on the metadata
     from inbox.extensions import babel, csrf, db, login_manager, migrate, socketio
     from inbox.models import Agent
@@ -89,13 +91,18 @@ def _init_extensions(app: Flask) -> None:
 
     from inbox import realtime
 
+    queue: dict[str, Any] = {"message_queue": app.config["REDIS_URL"]} if app.config.get("REDIS_URL") else {
+        # The SocketIO object keeps its options between init_app calls; without a queue, say so
+        # explicitly, or an earlier app's Redis manager would be reused.
+        "client_manager": socketio_server.Manager()
+    }
     socketio.init_app(
         app,
         async_mode=app.config["SOCKETIO_ASYNC_MODE"],
-        message_queue=app.config.get("REDIS_URL"),
         cors_allowed_origins=realtime.make_origin_check(app),
         # Sessions are read from the Flask cookie at connect; the socket never writes to it.
         manage_session=False,
+        **queue,
     )
     realtime.register_agent_namespace()
 
