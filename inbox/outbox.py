@@ -23,8 +23,8 @@ from sqlalchemy import or_, select, update
 from channels import registry
 from channels.base import Attachment, DeliveryError, Identity, Outbound
 from inbox import attachments, events, realtime
-from inbox.jobs import job
 from inbox.extensions import db
+from inbox.jobs import job
 from inbox.models import Message, MessageAttachment, OutboxItem, Ticket, utcnow
 from inbox.presenters import message_dict
 
