@@ -164,11 +164,12 @@ class Config:
     ASSIGNMENT_ASYNC_CAPACITY = _env_int("ASSIGNMENT_ASYNC_CAPACITY", 25)
 
     # The promise: customers are told a wait that q of them (an admin setting, this default)
-    # get within. The model replays this many weeks of the install's history per team; a live
-    # estimate that slips past the promise by the larger of these tells the customer once.
+    # get within. The model replays this many whole weeks of the install's history per team (plus
+    # the current week; four give the staffing outlook four same weekdays); a live estimate that
+    # slips past the promise by the larger of these tells the customer once.
     PROMISES_ENABLED = _env_bool("KEPT_PROMISES", True)
     PROMISE_QUANTILE = _env_float("PROMISE_QUANTILE", 0.9)
-    PROMISE_HISTORY_WEEKS = _env_int("PROMISE_HISTORY_WEEKS", 5)
+    PROMISE_HISTORY_WEEKS = _env_int("PROMISE_HISTORY_WEEKS", 4)
     PROMISE_REVISE_MIN_SECONDS = _env_int("PROMISE_REVISE_MIN_SECONDS", 600)
     PROMISE_REVISE_SHARE = _env_float("PROMISE_REVISE_SHARE", 0.25)
 

@@ -171,14 +171,17 @@ def revise_slipping(now: datetime | None = None) -> int:
     ).all()
     q = promises.settings().quantile
     waiting: dict[int | None, list[Ticket]] = {}
+    online: dict[tuple[int | None, str], int] = {}
     told = 0
     for row, ticket in rows:
         if row.id != promises.current(ticket).id:
             continue
         if ticket.team_id not in waiting:
             waiting[ticket.team_id] = live.waiting_tickets(ticket.team_id)
+        if (ticket.team_id, ticket.channel) not in online:
+            online[(ticket.team_id, ticket.channel)] = promises.online_for(ticket)
         others = [t for t in waiting[ticket.team_id] if t.id != ticket.id]
-        est = live.estimate(ticket, now, q, promises.online_for(ticket), waiting=others)
+        est = live.estimate(ticket, now, q, online[(ticket.team_id, ticket.channel)], waiting=others)
         if est.due_at <= row.due_at + margin(row.due_at - row.made_at):
             continue
         claimed = db.session.execute(

@@ -6,10 +6,10 @@ exactly as :func:`inbox.eta.backtest.replay` replays a trace file. At each arriv
 issues the promise it would have made, and its calibration learns from those promises maturing.
 
 Each process keeps one replay per team and applies only events it has not seen, up to a short
-lag behind now (rows are stamped before their transaction commits). The replay window starts at
-a UTC midnight, so every web process and worker started the same day replays the same events
-into the same state; a new day starts a fresh replay. Live estimates read a copy of the history,
-never the replay itself, so asking does not change the answer the next process would give.
+lag behind now (rows are stamped before their transaction commits). The replay window starts on
+a Monday at 00:00 UTC, so every web process and worker started the same week replays the same
+events into the same state; a new week starts a fresh replay. Live estimates read a copy of the
+history, never the replay itself, so asking does not change the answer the next process gives.
 """
 from __future__ import annotations
 
@@ -167,9 +167,11 @@ def _models() -> dict[tuple, TeamModel]:
 
 
 def replay_start(now: datetime, weeks: int) -> datetime:
-    """The replay window's start: a UTC midnight ``weeks`` before today, the same for every process."""
+    """The replay window's start: the Monday (00:00 UTC) ``weeks`` before this week's, the same
+    for every process. The window grows through the week and starts afresh each Monday, so a
+    full replay happens once a week per process rather than every day."""
     day = now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return day - timedelta(weeks=weeks)
+    return day - timedelta(days=day.weekday(), weeks=weeks)
 
 
 def model_for(team: Team | None, q: float, now: datetime) -> TeamModel:
