@@ -234,9 +234,9 @@ def main() -> None:
         kept = bench_kept(args, Path(tmp))
     bare = bench_bare(args)
     saturated, paced = list(kept)
+    ratio = {q: kept[paced][q] / bare[paced][q] for q in ("p50", "p95", "p99")}
     print(f"{'Kept ÷ bare':>36}: throughput {kept[saturated]['rate'] / bare[saturated]['rate']:.2f}×   latency at "
-          f"{paced}: p50 {kept[paced]['p50'] / bare[paced]['p50']:.1f}×   p95 {kept[paced]['p95'] / bare[paced]['p95']:.1f}×"
-          f"   p99 {kept[paced]['p99'] / bare[paced]['p99']:.1f}×")
+          f"{paced}: p50 {ratio['p50']:.1f}×   p95 {ratio['p95']:.1f}×   p99 {ratio['p99']:.1f}×")
 
 
 if __name__ == "__main__":

@@ -101,7 +101,8 @@ def test_an_agent_cannot_read_a_ticket_of_another_team(app, client, make_agent, 
     result = ingest(factories.dm())
     assert db.session.get(Ticket, result.ticket_id).team_id == seoul.id
     token = token_for(app, "mika@kept.example")
-    assert client.get(f"/api/tickets/{result.ticket_id}", headers={"Authorization": f"Bearer {token}"}).status_code == 404
+    response = client.get(f"/api/tickets/{result.ticket_id}", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 404
 
 
 def test_invalid_changes_are_refused_with_a_reason(app, client, make_agent):
