@@ -47,6 +47,9 @@ WAITING = ("new", "open")
 # a slow commit from landing behind the replay. Events that do are caught within the overlap.
 LAG = timedelta(seconds=30)
 OVERLAP = timedelta(minutes=10)
+# The chat widget asks for every waiting visitor every few seconds: a model caught up this
+# recently answers without asking the database again.
+CATCH_UP_EVERY = timedelta(seconds=2)
 # A live estimate's copy of the history is reused for this long (the chat widget asks often).
 PEEK_SECONDS = 5.0
 
@@ -194,7 +197,8 @@ def model_for(team: Team | None, q: float, now: datetime) -> TeamModel:
         if model.replay.events == 0:
             for e in history_events(team_id, start, start, initial_presence=True):
                 model.replay.apply(e)
-        applied = model.catch_up(now - LAG)
+        until = now - LAG
+        applied = model.catch_up(until) if until - model.applied_to >= CATCH_UP_EVERY else 0
         spent = time.perf_counter() - began
         if applied > 100 or spent > 0.5:
             log.info("promise model for team %s: %d events replayed in %.2f s", team_id, applied, spent)
