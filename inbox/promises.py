@@ -21,7 +21,8 @@ from sqlalchemy import select
 from inbox import events
 from inbox.eta import live
 from inbox.extensions import db
-from inbox.models import Agent, Setting, Ticket, utcnow
+from inbox.jobs import job
+from inbox.models import Agent, Setting, Team, Ticket, utcnow
 from inbox.models.promises import Promise
 from inbox.models.tickets import PRIORITY_RANK
 from inbox.presenters import iso
@@ -85,6 +86,19 @@ def online_for(ticket: Ticket) -> int:
     from inbox import presence
 
     return len(presence.online_agents(channel=ticket.channel, team_id=ticket.team_id))
+
+
+@job("promises.warm", every=120.0)
+def warm() -> int:
+    """Replay and catch up every team's model ahead of need, so the first customer after a start
+    (or after Monday's new replay window) is not the one who waits seconds for the replay."""
+    if not enabled():
+        return 0
+    now, q = utcnow(), settings().quantile
+    teams = [None, *db.session.scalars(select(Team).order_by(Team.id))]
+    for team in teams:
+        live.model_for(team, q, now)
+    return len(teams)
 
 
 def estimate(ticket: Ticket, now: datetime, q: float | None = None) -> live.Estimate:

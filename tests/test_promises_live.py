@@ -140,3 +140,15 @@ def test_every_presence_change_is_logged_for_the_replay(app, make_agent, make_te
     events = install_history.history_events(team.id, now - timedelta(hours=1), now + timedelta(seconds=1))
     kinds = [e.kind for e in events]
     assert kinds == [AGENT_ONLINE, AGENT_OFFLINE]
+
+
+def test_the_warm_up_job_prepares_every_teams_model_before_a_customer_writes(app, make_team):
+    from inbox import promises
+    from inbox.eta import live
+
+    app.config["PROMISES_ENABLED"] = True
+    make_team("Tokyo")
+    make_team("Seoul")
+    live.forget_models()
+    assert promises.warm() == 3  # both teams, and tickets without a team
+    assert len(app.extensions["kept_promise_models"]) == 3
