@@ -13,4 +13,5 @@ if [ ! -x /usr/bin/chromium ]; then
     echo "chromium is not installed and this user cannot apt-get it: browser tests will skip" >&2
   fi
 fi
+.venv/bin/ruff check .
 exec .venv/bin/python -m pytest "$@"
