@@ -8,16 +8,16 @@ from __future__ import annotations
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from apispec_webframeworks.flask import FlaskPlugin
-from flask import Blueprint, Flask, abort, jsonify, request
+from flask import Blueprint, Flask, jsonify, request
 from marshmallow import Schema, fields, validate
 from sqlalchemy import select
 
 from inbox import queue, tickets
 from inbox.extensions import db
-from inbox.models import Message, Ticket, TicketEvent
+from inbox.models import Message, TicketEvent
 from inbox.models.tickets import PRIORITIES, STATUSES
 from inbox.presenters import iso, message_dict, ticket_summary
-from inbox.web.api_auth import api_error, api_login_required, current_agent
+from inbox.web.api_auth import api_error, api_login_required, current_agent, json_body, visible_ticket
 
 bp = Blueprint("api", __name__)
 
@@ -124,24 +124,6 @@ class ErrorSchema(Schema):
     error = fields.String()
 
 
-def _ticket_or_404(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    # A ticket of another team answers as if it did not exist.
-    if ticket is None or not tickets.visible_to(current_agent(), ticket):
-        abort(404)
-    return ticket
-
-
-def _body(schema: Schema) -> dict:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(api_error(400, "expected a JSON object body"))
-    errors = schema.validate(data)
-    if errors:
-        abort(api_error(400, f"invalid request: {errors}"))
-    return schema.load(data)
-
-
 @bp.errorhandler(404)
 def not_found(_error):  # noqa: ANN001, ANN201
     return api_error(404, "not found")
@@ -206,7 +188,7 @@ def show_ticket(ticket_id: int):
         200: {content: {application/json: {schema: TicketDetailSchema}}}
         404: {content: {application/json: {schema: ErrorSchema}}}
     """
-    ticket = _ticket_or_404(ticket_id)
+    ticket = visible_ticket(ticket_id)
     messages = db.session.scalars(select(Message).where(Message.ticket_id == ticket.id).order_by(Message.id)).all()
     events = db.session.scalars(
         select(TicketEvent).where(TicketEvent.ticket_id == ticket.id).order_by(TicketEvent.id)
@@ -236,8 +218,8 @@ def reply(ticket_id: int):
         201: {content: {application/json: {schema: MessageSchema}}}
         400: {content: {application/json: {schema: ErrorSchema}}}
     """
-    ticket = _ticket_or_404(ticket_id)
-    body = _body(ReplySchema())
+    ticket = visible_ticket(ticket_id)
+    body = json_body(ReplySchema())
     try:
         message = tickets.reply(ticket, current_agent(), body["text"], channel=body.get("channel"),
                                 options=body.get("options"))
@@ -259,8 +241,8 @@ def add_note(ticket_id: int):
       responses:
         201: {content: {application/json: {schema: MessageSchema}}}
     """
-    ticket = _ticket_or_404(ticket_id)
-    body = _body(NoteSchema())
+    ticket = visible_ticket(ticket_id)
+    body = json_body(NoteSchema())
     try:
         message = tickets.note(ticket, current_agent(), body["text"])
     except tickets.TicketError as error:
@@ -282,8 +264,8 @@ def change_ticket(ticket_id: int):
         200: {content: {application/json: {schema: TicketSchema}}}
         400: {content: {application/json: {schema: ErrorSchema}}}
     """
-    ticket = _ticket_or_404(ticket_id)
-    body = _body(TicketChangeSchema())
+    ticket = visible_ticket(ticket_id)
+    body = json_body(TicketChangeSchema())
     try:
         tickets.update(ticket, current_agent(), **body)
     except tickets.TicketError as error:

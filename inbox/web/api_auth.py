@@ -1,16 +1,20 @@
-"""Who is calling the API: a bearer token (no CSRF: not sent by browsers on their own), or the
-agent's browser session (then the CSRF token must come in the X-CSRFToken header)."""
+"""The API's request plumbing. Who is calling: a bearer token (no CSRF: not sent by browsers on
+their own), or the agent's browser session (then the CSRF token must come in the X-CSRFToken
+header); JSON bodies checked against a schema; tickets the caller may see."""
 from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, request
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
+from marshmallow import Schema
 
-from inbox.models import Agent
+from inbox import tickets
+from inbox.extensions import db
+from inbox.models import Agent, Ticket
 from inbox.web.auth import agent_by_token
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -47,3 +51,22 @@ def api_login_required(view: Callable[..., Any]) -> Callable[..., Any]:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def json_body(schema: Schema) -> dict[str, Any]:
+    """The request's JSON object, validated and loaded by ``schema``; 400 with the reasons if not."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        abort(api_error(400, "expected a JSON object body"))
+    errors = schema.validate(data)
+    if errors:
+        abort(api_error(400, f"invalid request: {errors}"))
+    return schema.load(data)
+
+
+def visible_ticket(ticket_id: int) -> Ticket:
+    """The ticket, if the caller may see it; a ticket of another team answers as if it did not exist."""
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is None or not tickets.visible_to(current_agent(), ticket):
+        abort(api_error(404, "not found"))
+    return ticket

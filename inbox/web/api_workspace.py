@@ -19,7 +19,7 @@ from inbox.models import Agent, CannedReply, Customer, Team, Ticket
 from inbox.models.agents import PRESENCE
 from inbox.models.workspace import ASSIGNMENT_MODES
 from inbox.presenters import message_dict, ticket_summary
-from inbox.web.api_auth import api_error, api_login_required, current_agent
+from inbox.web.api_auth import api_error, api_login_required, current_agent, json_body, visible_ticket
 
 bp = Blueprint("api_workspace", __name__)
 # Like inbox.web.api, these views check CSRF themselves: bearer-token calls need none.
@@ -87,23 +87,6 @@ class AssignmentRuleSchema(Schema):
     mode = fields.String(required=True, validate=validate.OneOf(ASSIGNMENT_MODES))
 
 
-def _body(schema: Schema) -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        abort(api_error(400, "expected a JSON object body"))
-    errors = schema.validate(data)
-    if errors:
-        abort(api_error(400, f"invalid request: {errors}"))
-    return schema.load(data)
-
-
-def _ticket(ticket_id: int) -> Ticket:
-    ticket = db.session.get(Ticket, ticket_id)
-    if ticket is None or not tickets.visible_to(current_agent(), ticket):
-        abort(api_error(404, "not found"))
-    return ticket
-
-
 @bp.get("/queue")
 @api_login_required
 def queue_page():
@@ -156,7 +139,7 @@ def queue_row(ticket_id: int):
         200: {content: {application/json: {schema: TicketSchema}}}
         404: {content: {application/json: {schema: ErrorSchema}}}
     """
-    return jsonify(ticket_summary(_ticket(ticket_id)))
+    return jsonify(ticket_summary(visible_ticket(ticket_id)))
 
 
 @bp.get("/views")
@@ -186,7 +169,7 @@ def create_view():
         201: {content: {application/json: {schema: SavedViewSchema}}}
         400: {content: {application/json: {schema: ErrorSchema}}}
     """
-    body = _body(SavedViewSchema())
+    body = json_body(SavedViewSchema())
     try:
         view = views.save_view(current_agent(), body["name"], body["filters"], shared=body["shared"])
     except views.ViewError as error:
@@ -231,7 +214,7 @@ def compose(ticket_id: int):
         400: {content: {application/json: {schema: ErrorSchema}}}
         409: {content: {application/json: {schema: ConflictSchema}}}
     """
-    ticket = _ticket(ticket_id)
+    ticket = visible_ticket(ticket_id)
     agent = current_agent()
     if request.mimetype == "multipart/form-data":
         raw = {k: v for k, v in request.form.items() if v != ""}
@@ -242,7 +225,7 @@ def compose(ticket_id: int):
         body = ComposeSchema().load(raw)
         files = [_attachment(f) for f in request.files.getlist("files") if f.filename]
     else:
-        body = _body(ComposeSchema())
+        body = json_body(ComposeSchema())
         files = []
     if not body["force"]:
         newer = collision.messages_since(ticket, body.get("last_seen_message_id"), agent)
@@ -277,7 +260,7 @@ def count():
       responses:
         200: {content: {application/json: {schema: CountResultSchema}}}
     """
-    body = _body(CountSchema())
+    body = json_body(CountSchema())
     if body["channel"] == "x":
         from channels.x import counting
 
@@ -313,7 +296,7 @@ def create_canned():
         201: {content: {application/json: {schema: CannedSchema}}}
         400: {content: {application/json: {schema: ErrorSchema}}}
     """
-    body = _body(CannedSchema())
+    body = json_body(CannedSchema())
     agent = current_agent()
     if body.get("team_id") is not None and body["team_id"] not in agent.team_ids() and not agent.is_admin:
         return api_error(400, "you can only add replies for your own teams")
@@ -340,7 +323,7 @@ def render_canned(ticket_id: int, canned_id: int):
         200: {content: {application/json: {schema: {type: object, properties: {text: {type: string}}}}}}
         400: {content: {application/json: {schema: ErrorSchema}}}
     """
-    ticket = _ticket(ticket_id)
+    ticket = visible_ticket(ticket_id)
     reply = db.session.get(CannedReply, canned_id)
     if reply is None or reply not in canned.available(current_agent()):
         return api_error(404, "not found")
@@ -364,9 +347,9 @@ def put_tags(ticket_id: int):
         200: {content: {application/json: {schema: TicketSchema}}}
         400: {content: {application/json: {schema: ErrorSchema}}}
     """
-    ticket = _ticket(ticket_id)
+    ticket = visible_ticket(ticket_id)
     try:
-        tags.set_tags(ticket, current_agent(), _body(TagsSchema())["tags"])
+        tags.set_tags(ticket, current_agent(), json_body(TagsSchema())["tags"])
     except tags.TagError as error:
         return api_error(400, str(error))
     return jsonify(ticket_summary(ticket))
@@ -386,8 +369,8 @@ def merge_ticket(ticket_id: int):
         200: {content: {application/json: {schema: TicketSchema}}}
         400: {content: {application/json: {schema: ErrorSchema}}}
     """
-    source = _ticket(ticket_id)
-    target = _ticket(_body(MergeSchema())["into"])
+    source = visible_ticket(ticket_id)
+    target = visible_ticket(json_body(MergeSchema())["into"])
     try:
         merge.merge_tickets(source, target, current_agent())
     except merge.MergeError as error:
@@ -410,7 +393,7 @@ def merge_customer(customer_id: int):
         400: {content: {application/json: {schema: ErrorSchema}}}
     """
     source = db.session.get(Customer, customer_id)
-    target = db.session.get(Customer, _body(MergeSchema())["into"])
+    target = db.session.get(Customer, json_body(MergeSchema())["into"])
     if source is None or target is None or not (_may_see_customer(source) and _may_see_customer(target)):
         return api_error(404, "not found")
     try:
@@ -434,7 +417,7 @@ def put_presence():
       responses:
         200: {content: {application/json: {schema: PresenceSchema}}}
     """
-    agent = presence.set_presence(current_agent(), _body(PresenceSchema())["presence"])
+    agent = presence.set_presence(current_agent(), json_body(PresenceSchema())["presence"])
     return jsonify(presence.presence_dict(agent))
 
 
@@ -458,7 +441,7 @@ def put_assignment(team_id: int):
     agent = current_agent()
     if not (agent.is_admin or team.lead_id == agent.id):
         return api_error(403, "only admins and the team lead change assignment")
-    rule = assignment.set_team_mode(team, _body(AssignmentRuleSchema())["mode"])
+    rule = assignment.set_team_mode(team, json_body(AssignmentRuleSchema())["mode"])
     return jsonify(mode=rule.mode)
 
 
