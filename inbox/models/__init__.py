@@ -1,5 +1,8 @@
 """All models, imported here so Alembic and the app see one metadata."""
-from inbox.models import report_indexes  # noqa: F401 - indexes the reports need on the tables below
+from inbox.models import (
+    report_indexes,  # noqa: F401 - indexes the reports need on the tables below
+    report_rollup,  # noqa: F401 - the reports' pre-aggregation and its change marks
+)
 from inbox.models.agents import Agent, Team, agent_teams
 from inbox.models.customers import Customer, Identity
 from inbox.models.holding import QuarantinedPayload, SandboxDelivery, Setting

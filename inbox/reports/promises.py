@@ -38,7 +38,7 @@ def build(rng: ReportRange, now: datetime | None = None) -> Report:
     decided = func.count(kept)
     kept_count = func.sum(kept)
 
-    week = dialect.week(Ticket.created_at)
+    week = dialect.week_of(Ticket.created_at, rng)
     # One pass grouped by channel and week; totals, per channel and per week are summed here.
     rows = db.session.execute(
         select(Ticket.channel, week, func.count(), decided, kept_count).where(*where).group_by(Ticket.channel, week)

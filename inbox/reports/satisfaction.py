@@ -66,7 +66,7 @@ def build(rng: ReportRange, now: datetime | None = None) -> Report:
     now = now or utcnow()
     dialect = for_session(db.session, rng)
     where = (Survey.sent_at >= rng.start, Survey.sent_at < rng.end)
-    week = dialect.week(Survey.sent_at)
+    week = dialect.week_of(Survey.sent_at, rng)
     nps_class = case((Survey.nps_score >= 9, "promoter"), (Survey.nps_score <= 6, "detractor"),
                      (Survey.nps_score.is_not(None), "passive"), else_=None)
     kept = kept_expression(now)

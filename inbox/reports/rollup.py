@@ -1,0 +1,291 @@
+"""Keeps the reports' pre-aggregation (:mod:`inbox.models.report_rollup`) equal to the raw rows.
+
+:func:`refresh` recomputes, wholesale from raw rows, every hour a change was marked in since the
+last refresh, then deletes exactly the marks it read; running it twice changes nothing. It runs
+from a periodic job and at the start of every report that reads the rollup, so a report never
+shows figures older than the request. On PostgreSQL a transaction-level advisory lock makes
+concurrent refreshes take turns; SQLite allows one writer at a time anyway.
+
+Reports use the rollup only when the time zone's offset is a whole number of hours over the whole
+range (every zone a report is likely to be read in; not India, Nepal, Newfoundland, central
+Australia, …): then local days, weeks and hours begin on UTC hours. Otherwise they read raw rows.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Integer,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    text,
+    true,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.orm import Session
+
+from inbox.jobs import job
+from inbox.models import Ticket, TicketEvent, TicketSLAMetric
+from inbox.models.report_rollup import (
+    BACKLOG_EVENTS,
+    ReportBacklogHour,
+    ReportChange,
+    ReportHour,
+    ReportTime,
+    ReportTimeCount,
+)
+from inbox.reports.query import Dialect, ReportRange
+
+# Histogram edges in seconds: 5 min, 15 min, 30 min, 1 h, 2 h, 4 h, 8 h, 1 day, 2 days, 1 week.
+EDGES = [300, 900, 1800, 3600, 7200, 14400, 28800, 86400, 172800, 604800]
+# Buckets: the histogram class × 1000 + floor(20 · ln seconds), i.e. about 5% wide. Coarser
+# buckets mean fewer count rows but more raw values read to pin a percentile down exactly.
+LOG_STEPS = 20
+METRICS = ("first_response", "next_response", "resolution")
+MEASURES = ("first_response_wall", "resolution_wall", "first_response_business", "resolution_business")
+REFRESH_EVERY = 60.0
+LOCK_KEY = 7_120_341  # advisory lock id of the rollup refresh
+CHUNK = 500
+
+
+def time_bucket(seconds: float | None) -> int | None:
+    """The rollup bucket of a duration; monotonic, and never straddling a histogram edge."""
+    if seconds is None:
+        return None
+    log_part = 0 if seconds < 1 else math.floor(math.log(seconds) * LOG_STEPS)
+    return bisect_right(EDGES, seconds) * 1000 + log_part
+
+
+def histogram_class(bucket: int) -> int:
+    return bucket // 1000
+
+
+@lru_cache(maxsize=64)
+def hour_bounds(rng: ReportRange) -> tuple[int, int] | None:
+    """The range as epoch hours [first, end), or None when the zone is not whole hours from UTC."""
+    start, end = rng.start, rng.end
+    if start.timestamp() % 3600 or end.timestamp() % 3600:
+        return None
+    first, stop = int(start.timestamp()) // 3600, int(end.timestamp()) // 3600
+    zone = rng.zone
+    for hour in range(first, stop):
+        offset = datetime.fromtimestamp(hour * 3600, UTC).astimezone(zone).utcoffset()
+        if offset is None or offset.total_seconds() % 3600:
+            return None
+    return first, stop
+
+
+def local_hour(hour: int, rng: ReportRange) -> datetime:
+    return datetime.fromtimestamp(hour * 3600, UTC).astimezone(rng.zone)
+
+
+def segment(column: Any, bounds: list[int]) -> ColumnElement:
+    """0 before ``bounds[0]``, 1 before ``bounds[1]``, …: which local week an epoch hour falls in."""
+    if not bounds:
+        return literal(0)
+    return case(*[(column < b, i) for i, b in enumerate(bounds)], else_=len(bounds))
+
+
+def week_bounds(rng: ReportRange) -> tuple[list[str], list[int]]:
+    """The range's weeks (Mondays, ISO) and the epoch hours where each week after the first begins."""
+    return rng.weeks(), [int(start.timestamp()) // 3600 for start in rng.week_starts()]
+
+
+# --- refresh ------------------------------------------------------------------------------------
+
+def _epoch_hour(dialect: Dialect, column: Any) -> ColumnElement:
+    if dialect.postgres:
+        return cast(func.floor(func.extract("epoch", column) / 3600), Integer)
+    return cast(func.strftime("%s", column), Integer).op("/")(3600)
+
+
+def _bucket(dialect: Dialect, seconds: Any) -> ColumnElement:
+    if dialect.postgres:
+        secs = cast(seconds, Float)
+        log_part = case((secs < 1, 0), else_=cast(func.floor(func.ln(secs) * LOG_STEPS), Integer))
+        edges = postgresql.array([float(e) for e in EDGES])
+        return func.width_bucket(secs, edges) * 1000 + log_part
+    return func.kept_time_bucket(seconds)
+
+
+def _intervals(hours: Iterable[int]) -> list[tuple[datetime, datetime]]:
+    spans: list[list[int]] = []
+    for hour in sorted(set(hours)):
+        if spans and spans[-1][1] == hour:
+            spans[-1][1] = hour + 1
+        else:
+            spans.append([hour, hour + 1])
+    return [(datetime.fromtimestamp(a * 3600, UTC), datetime.fromtimestamp(b * 3600, UTC)) for a, b in spans]
+
+
+def _within(column: Any, hours: Iterable[int]) -> ColumnElement:
+    return or_(*[and_(column >= a, column < b) for a, b in _intervals(hours)])
+
+
+def _chunks(values: Iterable[int]) -> Iterable[list[int]]:
+    ordered = sorted(set(values))
+    for i in range(0, len(ordered), CHUNK):
+        yield ordered[i:i + CHUNK]
+
+
+def refresh(session: Session) -> int:
+    """Recompute the hours changed since the last refresh and commit; returns the marks consumed."""
+    if session.execute(select(ReportChange.id).limit(1)).first() is None:
+        return 0
+    connection = session.connection()
+    dialect = Dialect(connection.dialect.name, "UTC")
+    if dialect.postgres:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
+    else:
+        connection.connection.driver_connection.create_function("kept_time_bucket", 1, time_bucket,
+                                                                 deterministic=True)
+    marks = session.execute(select(ReportChange.id, ReportChange.scope, ReportChange.value)).all()
+    if not marks:  # another refresh took them while this one waited for the lock
+        session.commit()
+        return 0
+    if any(scope == "all" for _id, scope, _v in marks):
+        _rebuild(session, dialect)
+    else:
+        hours = {v for _id, scope, v in marks if scope == "hour"}
+        tickets = [v for _id, scope, v in marks if scope == "ticket"]
+        for chunk in _chunks(tickets):
+            hours.update(session.scalars(select(_epoch_hour(dialect, Ticket.created_at)).distinct()
+                                         .where(Ticket.id.in_(chunk))))
+        _recompute_hours(session, dialect, hours)
+        _recompute_events(session, dialect, {v for _id, scope, v in marks if scope == "events"})
+    for chunk in _chunks(i for i, _s, _v in marks):
+        session.execute(delete(ReportChange).where(ReportChange.id.in_(chunk)))
+    session.commit()
+    return len(marks)
+
+
+def rebuild(session: Session) -> None:
+    """Mark everything as changed and refresh: for a database filled without the ORM."""
+    session.execute(insert(ReportChange).values(scope="all"))
+    refresh(session)
+
+
+def _rebuild(session: Session, dialect: Dialect) -> None:
+    for model in (ReportHour, ReportTime, ReportTimeCount, ReportBacklogHour):
+        session.execute(delete(model))
+    _recompute_hours(session, dialect, None)
+    _recompute_events(session, dialect, None)
+
+
+def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None) -> None:
+    """Replace the rows of these creation hours (all, when None; the tables are then empty)."""
+    if hours is not None and not hours:
+        return
+    if hours is not None:
+        for chunk in _chunks(hours):
+            session.execute(delete(ReportHour).where(ReportHour.hour.in_(chunk)))
+            session.execute(delete(ReportTime).where(ReportTime.hour.in_(chunk)))
+    created = _within(Ticket.created_at, hours) if hours is not None else true()
+    hour = _epoch_hour(dialect, Ticket.created_at).label("hour")
+    team = func.coalesce(Ticket.team_id, 0).label("team_id")
+    metrics = TicketSLAMetric
+    breached = or_(metrics.outcome == "breached", and_(metrics.outcome.is_(None), metrics.breached_at.is_not(None)))
+    counted = [literal(1).label("tickets")]
+    per_clock = [literal(0).label("tickets")]
+    for m in METRICS:
+        counted += [literal(0).label(f"{m}_clocks"), literal(0).label(f"{m}_decided"), literal(0).label(f"{m}_met")]
+        per_clock += [case((metrics.metric == m, 1), else_=0).label(f"{m}_clocks"),
+                      case((and_(metrics.metric == m, or_(metrics.outcome == "met", breached)), 1), else_=0)
+                      .label(f"{m}_decided"),
+                      case((and_(metrics.metric == m, metrics.outcome == "met"), 1), else_=0).label(f"{m}_met")]
+    keys = [hour, Ticket.channel.label("channel"), team, Ticket.priority.label("priority")]
+    rows = union_all(
+        select(*keys, *counted).where(created),
+        select(*keys, *per_clock).select_from(metrics).join(Ticket, Ticket.id == metrics.ticket_id).where(created),
+    ).subquery()
+    columns = ["tickets"] + [f"{m}_{k}" for m in METRICS for k in ("clocks", "decided", "met")]
+    session.execute(insert(ReportHour).from_select(
+        ["hour", "channel", "team_id", "priority", *columns],
+        select(rows.c.hour, rows.c.channel, rows.c.team_id, rows.c.priority,
+               *[func.sum(rows.c[c]) for c in columns])
+        .group_by(rows.c.hour, rows.c.channel, rows.c.team_id, rows.c.priority)))
+
+    def measured(name: str, seconds: Any, *where: Any, join: bool = False) -> Any:
+        query = select(Ticket.id, literal(name), hour, Ticket.channel, _bucket(dialect, seconds),
+                       cast(seconds, Float))
+        if join:
+            query = query.select_from(metrics).join(Ticket, Ticket.id == metrics.ticket_id)
+        return query.where(created, *where)
+
+    clock = (metrics.cycle == 1, metrics.outcome.in_(("met", "breached")), metrics.business_seconds.is_not(None))
+    session.execute(insert(ReportTime).from_select(
+        ["ticket_id", "measure", "hour", "channel", "bucket", "seconds"],
+        union_all(
+            measured("first_response_wall", dialect.seconds(Ticket.first_response_at, Ticket.created_at),
+                     Ticket.first_response_at.is_not(None)),
+            measured("resolution_wall", dialect.seconds(Ticket.solved_at, Ticket.created_at),
+                     Ticket.solved_at.is_not(None)),
+            measured("first_response_business", metrics.business_seconds, metrics.metric == "first_response",
+                     *clock, join=True),
+            measured("resolution_business", metrics.business_seconds, metrics.metric == "resolution", *clock,
+                     join=True),
+        )))
+    times = ReportTime
+    whole_days: ColumnElement = true()
+    if hours is not None:
+        days = {h // 24 for h in hours}
+        for chunk in _chunks(days):
+            session.execute(delete(ReportTimeCount).where(ReportTimeCount.day.in_(chunk)))
+        whole_days = or_(*[and_(times.hour >= d * 24, times.hour < d * 24 + 24) for d in sorted(days)])
+    # Integer division on both databases (epoch hours are positive).
+    day = times.hour.op("/")(24)
+    session.execute(insert(ReportTimeCount).from_select(
+        ["day", "measure", "channel", "bucket", "count"],
+        select(day.label("day"), times.measure, times.channel, times.bucket, func.count())
+        .where(whole_days).group_by(day, times.measure, times.channel, times.bucket)))
+
+
+def backlog_delta(dialect: Dialect) -> ColumnElement:
+    """+1 a ticket created or reopened, −1 one solved or closed from open, 0 otherwise."""
+    resolved = ("solved", "closed")
+    old = dialect.json_text(TicketEvent.data, "old")
+    new = dialect.json_text(TicketEvent.data, "new")
+    return case(
+        (TicketEvent.kind == "ticket.created", 1),
+        (new.in_(resolved) & old.not_in(resolved), -1),
+        (old.in_(resolved) & new.not_in(resolved), 1),
+        else_=0,
+    )
+
+
+def _recompute_events(session: Session, dialect: Dialect, hours: set[int] | None) -> None:
+    if hours is not None and not hours:
+        return
+    if hours is not None:
+        for chunk in _chunks(hours):
+            session.execute(delete(ReportBacklogHour).where(ReportBacklogHour.hour.in_(chunk)))
+    within = _within(TicketEvent.created_at, hours) if hours is not None else true()
+    hour = _epoch_hour(dialect, TicketEvent.created_at)
+    session.execute(insert(ReportBacklogHour).from_select(
+        ["hour", "delta"],
+        select(hour, func.sum(backlog_delta(dialect)))
+        .where(TicketEvent.kind.in_(BACKLOG_EVENTS), within).group_by(hour)))
+
+
+@job("reports.refresh", every=REFRESH_EVERY)
+def refresh_job() -> int:
+    """Keep the rollup close to the raw rows between report reads, so a read has little to do."""
+    from inbox.extensions import db
+
+    return refresh(db.session)
+
