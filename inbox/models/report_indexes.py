@@ -5,7 +5,7 @@ INCLUDE columns let that be an index-only scan of a narrow index instead of visi
 ticket row (subject, preview, tags). SQLite ignores INCLUDE and gets a plain index on the key.
 The README lists these under "Surveys and reports".
 """
-from sqlalchemy import Index
+from sqlalchemy import Index, and_, or_
 
 from inbox.models.sla import TicketSLAMetric
 from inbox.models.tickets import Ticket
@@ -22,4 +22,27 @@ SLA_CLOCKS_BY_TICKET = Index(
     "ix_ticket_sla_metrics_reports",
     TicketSLAMetric.ticket_id,
     postgresql_include=["metric", "cycle", "outcome", "breached_at", "business_seconds", "due_at"],
+)
+
+# Promises not answered yet turn from running to missed as time passes, so the promises report
+# counts them from the tickets rather than from the rollup; they are few, and this finds them.
+_UNANSWERED = and_(Ticket.first_response_at.is_(None), Ticket.promise_due_at.is_not(None))
+UNANSWERED_PROMISES = Index(
+    "ix_tickets_reports_unanswered_promises",
+    Ticket.created_at,
+    postgresql_include=["channel", "promise_due_at"],
+    postgresql_where=_UNANSWERED,
+    sqlite_where=_UNANSWERED,
+)
+
+# The latest breaches: walked newest first, stopping at the hundredth of the range's tickets,
+# instead of sorting every breached clock. The predicate is the SLA report's "breached".
+_BREACHED = or_(TicketSLAMetric.outcome == "breached",
+                and_(TicketSLAMetric.outcome.is_(None), TicketSLAMetric.breached_at.is_not(None)))
+SLA_BREACHES = Index(
+    "ix_ticket_sla_metrics_breaches",
+    TicketSLAMetric.breached_at,
+    postgresql_include=["ticket_id", "metric", "due_at"],
+    postgresql_where=_BREACHED,
+    sqlite_where=_BREACHED,
 )

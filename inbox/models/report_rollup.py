@@ -31,8 +31,8 @@ BACKLOG_EVENTS = ("ticket.created", "status.changed")
 
 
 class ReportHour(db.Model):
-    """Tickets created in one UTC hour in one channel, team and priority, and their SLA clocks:
-    all clocks, the decided ones (met or breached) and the met ones, per metric."""
+    """Tickets created in one UTC hour in one channel, team and priority, their SLA clocks (all,
+    decided — met or breached — and met, per metric) and their promises."""
 
     __tablename__ = "report_hours"
 
@@ -50,6 +50,11 @@ class ReportHour(db.Model):
     resolution_clocks: Mapped[int] = mapped_column(default=0)
     resolution_decided: Mapped[int] = mapped_column(default=0)
     resolution_met: Mapped[int] = mapped_column(default=0)
+    # Promises whose outcome no longer depends on the clock: answered in time, or answered late.
+    # Unanswered ones turn from running to missed as time passes, so reports count them raw.
+    promised: Mapped[int] = mapped_column(default=0)
+    promise_kept: Mapped[int] = mapped_column(default=0)
+    promise_late: Mapped[int] = mapped_column(default=0)
 
 
 class ReportTime(db.Model):

@@ -185,6 +185,9 @@ def _rebuild(session: Session, dialect: Dialect) -> None:
         session.execute(delete(model))
     _recompute_hours(session, dialect, None)
     _recompute_events(session, dialect, None)
+    if dialect.postgres:
+        # Fresh statistics, so the first reports plan for a full table rather than an empty one.
+        session.execute(text("ANALYZE report_hours, report_times, report_time_counts, report_backlog_hours"))
 
 
 def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None) -> None:
@@ -208,12 +211,21 @@ def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None)
                       case((and_(metrics.metric == m, or_(metrics.outcome == "met", breached)), 1), else_=0)
                       .label(f"{m}_decided"),
                       case((and_(metrics.metric == m, metrics.outcome == "met"), 1), else_=0).label(f"{m}_met")]
+    promised = Ticket.promise_due_at.is_not(None)
+    answered = Ticket.first_response_at.is_not(None)
+    counted += [case((promised, 1), else_=0).label("promised"),
+                case((and_(promised, answered, Ticket.first_response_at <= Ticket.promise_due_at), 1), else_=0)
+                .label("promise_kept"),
+                case((and_(promised, Ticket.first_response_at > Ticket.promise_due_at), 1), else_=0)
+                .label("promise_late")]
+    per_clock += [literal(0).label(c) for c in ("promised", "promise_kept", "promise_late")]
     keys = [hour, Ticket.channel.label("channel"), team, Ticket.priority.label("priority")]
     rows = union_all(
         select(*keys, *counted).where(created),
         select(*keys, *per_clock).select_from(metrics).join(Ticket, Ticket.id == metrics.ticket_id).where(created),
     ).subquery()
-    columns = ["tickets"] + [f"{m}_{k}" for m in METRICS for k in ("clocks", "decided", "met")]
+    columns = (["tickets"] + [f"{m}_{k}" for m in METRICS for k in ("clocks", "decided", "met")]
+               + ["promised", "promise_kept", "promise_late"])
     session.execute(insert(ReportHour).from_select(
         ["hour", "channel", "team_id", "priority", *columns],
         select(rows.c.hour, rows.c.channel, rows.c.team_id, rows.c.priority,

@@ -85,7 +85,8 @@ def build(rng: ReportRange) -> Report:
         select(metrics.ticket_id, metrics.metric, Ticket.channel, func.coalesce(Team.name, "—"), Ticket.priority,
                metrics.due_at, metrics.breached_at)
         .select_from(metrics).join(Ticket, Ticket.id == metrics.ticket_id).outerjoin(Team, Team.id == Ticket.team_id)
-        .where(*where, decided == 0).order_by(metrics.breached_at.desc()).limit(BREACHES)
+        # Spelled as the partial index's predicate (decided == 0 means the same) so it can be used.
+        .where(*where, breached).order_by(metrics.breached_at.desc()).limit(BREACHES)
     ).all()
     report.tables.append(Table("breaches", _("Latest breaches"),
                                [_("Ticket"), _("Metric"), _("Channel"), _("Team"), _("Priority"), _("Due"),
