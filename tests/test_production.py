@@ -49,9 +49,11 @@ def test_gunicorn_with_a_gevent_worker_serves_pages_webhooks_and_websocket_pushe
         deadline = time.monotonic() + 30
         while True:
             try:
-                requests.get(f"{url}/login", timeout=1)
+                requests.get(f"{url}/login", timeout=5)
                 break
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Listening is not serving: the worker may still be importing the app (slow on a
+                # busy machine), which shows as a read timeout rather than a refused connection.
                 assert server.poll() is None, server.stdout.read().decode()
                 assert time.monotonic() < deadline, "gunicorn did not start"
                 time.sleep(0.2)
