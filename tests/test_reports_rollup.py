@@ -9,8 +9,15 @@ from sqlalchemy import select, update
 
 from inbox import events, jobs, reports
 from inbox.extensions import db
-from inbox.models import Customer, Ticket, TicketEvent, TicketSLAMetric
-from inbox.models.report_rollup import ReportBacklogHour, ReportChange, ReportHour, ReportTime, ReportTimeCount
+from inbox.models import Customer, Survey, Ticket, TicketEvent, TicketSLAMetric
+from inbox.models.report_rollup import (
+    ReportBacklogHour,
+    ReportChange,
+    ReportHour,
+    ReportSurveyHour,
+    ReportTime,
+    ReportTimeCount,
+)
 from inbox.reports import rollup
 from inbox.reports.query import ReportRange, percentile_cont
 from tests import report_fixture
@@ -33,17 +40,23 @@ def from_raw_rows(name: str, rng: ReportRange, monkeypatch: pytest.MonkeyPatch) 
 
 def rollup_rows() -> dict[str, list]:
     return {model.__tablename__: sorted(tuple(row) for row in db.session.execute(select(*model.__table__.c)))
-            for model in (ReportHour, ReportTime, ReportTimeCount, ReportBacklogHour)}
+            for model in (ReportHour, ReportTime, ReportTimeCount, ReportSurveyHour, ReportBacklogHour)}
 
 
 def change_the_fixture(world: dict[str, Ticket]) -> None:
-    """Agents at work: a reply, a solve, a reopen, a priority raised, a breach claimed by the timer."""
+    """Agents and customers at work: a reply, a solve, a reopen, a priority raised, a breach claimed
+    by the timer, a survey answered, another sent for a promise never answered."""
     t5, t6, t4 = world["T5"], world["T6"], world["T4"]
     at = report_fixture.at
+    rated = db.session.scalar(select(Survey).where(Survey.ticket_id == t4.id))
+    rated.rating, rated.rated_at = 5, at(10, 14)
+    # Solved without a reply: its promise (10 minutes) was missed, and the survey says how that felt.
+    db.session.add(Survey(ticket_id=t5.id, customer_id=t5.customer_id, channel=t5.channel, state="sent",
+                          solved_at=at(11, 18), due_at=at(11, 19), sent_at=at(11, 19), rating=1))
     t6.first_response_at = at(12, 15)
     t6.priority = "urgent"
     events.record(t6, "status.changed", at=at(12, 15), old="new", new="open")
-    t5.solved_at, t5.status = at(11, 18), "solved"
+    t5.solved_at, t5.status, t5.first_response_at = at(11, 18), "solved", None
     events.record(t5, "status.changed", at=at(11, 18), old="open", new="solved")
     t4.status = "open"
     events.record(t4, "status.changed", at=at(13, 9), old="solved", new="open")

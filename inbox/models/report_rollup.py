@@ -4,7 +4,8 @@
 created and each SLA metric's decided and met clocks. ``report_times`` holds one row per ticket and
 response-time measure (its seconds and a log-scale bucket) and ``report_time_counts`` the bucket
 counts per UTC day, so a percentile is found by summing counts and then reading the raw values of
-one bucket only. ``report_backlog_hours`` holds the backlog change of each UTC hour of events.
+one bucket only. ``report_survey_hours`` counts surveys per UTC hour of sending and answer, and
+``report_backlog_hours`` holds the backlog change of each UTC hour of events.
 
 Hours are counted from the Unix epoch (``hour = epoch seconds // 3600``), so any zone whose offset
 is a whole number of hours can sum local days and weeks from them.
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from inbox.extensions import db
 from inbox.models.sla import TicketSLAMetric
+from inbox.models.surveys import Survey
 from inbox.models.tickets import Ticket, TicketEvent
 
 # Event kinds the backlog walk reads (see inbox.reports.volume).
@@ -86,6 +88,24 @@ class ReportTimeCount(db.Model):
     count: Mapped[int] = mapped_column()
 
 
+class ReportSurveyHour(db.Model):
+    """Surveys sent in one UTC hour, by channel, answer and the ticket's promise.
+
+    ``rating`` 0 and ``nps`` "" mean no answer. ``promise`` is kept, late, none, or unanswered: a
+    promise with no reply yet, which is missed once its instant passes, so reports split it at read.
+    """
+
+    __tablename__ = "report_survey_hours"
+
+    hour: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    rating: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    nps: Mapped[str] = mapped_column(String(10), primary_key=True)
+    promise: Mapped[str] = mapped_column(String(10), primary_key=True)
+    nps_asked: Mapped[bool] = mapped_column(primary_key=True)
+    surveys: Mapped[int] = mapped_column()
+
+
 class ReportBacklogHour(db.Model):
     __tablename__ = "report_backlog_hours"
 
@@ -94,8 +114,8 @@ class ReportBacklogHour(db.Model):
 
 
 class ReportChange(db.Model):
-    """A mark: ``ticket`` (value = ticket id), ``hour`` (a creation hour), ``events`` (an event hour)
-    or ``all`` (rebuild everything, left by the migration that created the rollup)."""
+    """A mark: ``ticket`` (value = ticket id), ``hour`` (a creation hour), ``events`` (an event hour),
+    ``survey`` (a sending hour) or ``all`` (rebuild everything; the migration leaves one)."""
 
     __tablename__ = "report_changes"
 
@@ -123,6 +143,11 @@ def _mark_changes(session: Session, _context) -> None:  # noqa: ANN001
                 marks.add(("ticket", obj.id))
         elif isinstance(obj, TicketSLAMetric) and obj.ticket_id is not None:
             marks.add(("ticket", obj.ticket_id))
+        elif isinstance(obj, Survey):
+            history = inspect(obj).attrs.sent_at.history
+            for sent in (*history.deleted, obj.sent_at):
+                if sent is not None:
+                    marks.add(("survey", epoch_hour(sent)))
         elif isinstance(obj, TicketEvent) and obj.ticket_id is not None:
             # An event is how Core-level updates (an SLA breach claimed by the timer) announce themselves.
             marks.add(("ticket", obj.ticket_id))

@@ -40,12 +40,13 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from inbox.jobs import job
-from inbox.models import Ticket, TicketEvent, TicketSLAMetric
+from inbox.models import Survey, Ticket, TicketEvent, TicketSLAMetric
 from inbox.models.report_rollup import (
     BACKLOG_EVENTS,
     ReportBacklogHour,
     ReportChange,
     ReportHour,
+    ReportSurveyHour,
     ReportTime,
     ReportTimeCount,
 )
@@ -90,6 +91,7 @@ def hour_bounds(rng: ReportRange) -> tuple[int, int] | None:
     return first, stop
 
 
+@lru_cache(maxsize=32768)
 def local_hour(hour: int, rng: ReportRange) -> datetime:
     return datetime.fromtimestamp(hour * 3600, UTC).astimezone(rng.zone)
 
@@ -166,7 +168,13 @@ def refresh(session: Session) -> int:
         for chunk in _chunks(tickets):
             hours.update(session.scalars(select(_epoch_hour(dialect, Ticket.created_at)).distinct()
                                          .where(Ticket.id.in_(chunk))))
+        surveys = {v for _id, scope, v in marks if scope == "survey"}
+        for chunk in _chunks(tickets):
+            # A ticket's reply or promise changes the promise outcome its surveys are counted under.
+            surveys.update(session.scalars(select(_epoch_hour(dialect, Survey.sent_at)).distinct()
+                                           .where(Survey.ticket_id.in_(chunk), Survey.sent_at.is_not(None))))
         _recompute_hours(session, dialect, hours)
+        _recompute_surveys(session, dialect, surveys)
         _recompute_events(session, dialect, {v for _id, scope, v in marks if scope == "events"})
     for chunk in _chunks(i for i, _s, _v in marks):
         session.execute(delete(ReportChange).where(ReportChange.id.in_(chunk)))
@@ -181,13 +189,15 @@ def rebuild(session: Session) -> None:
 
 
 def _rebuild(session: Session, dialect: Dialect) -> None:
-    for model in (ReportHour, ReportTime, ReportTimeCount, ReportBacklogHour):
+    for model in (ReportHour, ReportTime, ReportTimeCount, ReportSurveyHour, ReportBacklogHour):
         session.execute(delete(model))
     _recompute_hours(session, dialect, None)
+    _recompute_surveys(session, dialect, None)
     _recompute_events(session, dialect, None)
     if dialect.postgres:
         # Fresh statistics, so the first reports plan for a full table rather than an empty one.
-        session.execute(text("ANALYZE report_hours, report_times, report_time_counts, report_backlog_hours"))
+        session.execute(text("ANALYZE report_hours, report_times, report_time_counts, report_survey_hours, "
+                             "report_backlog_hours"))
 
 
 def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None) -> None:
@@ -265,6 +275,29 @@ def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None)
         ["day", "measure", "channel", "bucket", "count"],
         select(day.label("day"), times.measure, times.channel, times.bucket, func.count())
         .where(whole_days).group_by(day, times.measure, times.channel, times.bucket)))
+
+
+def nps_class(column: Any) -> ColumnElement:
+    """promoter (9–10), detractor (0–6), passive, or NULL for no answer."""
+    return case((column >= 9, "promoter"), (column <= 6, "detractor"), (column.is_not(None), "passive"),
+                else_=None)
+
+
+def _recompute_surveys(session: Session, dialect: Dialect, hours: set[int] | None) -> None:
+    if hours is not None and not hours:
+        return
+    if hours is not None:
+        for chunk in _chunks(hours):
+            session.execute(delete(ReportSurveyHour).where(ReportSurveyHour.hour.in_(chunk)))
+    within = _within(Survey.sent_at, hours) if hours is not None else Survey.sent_at.is_not(None)
+    promise = case((Ticket.promise_due_at.is_(None), "none"), (Ticket.first_response_at.is_(None), "unanswered"),
+                   (Ticket.first_response_at <= Ticket.promise_due_at, "kept"), else_="late")
+    keys = [_epoch_hour(dialect, Survey.sent_at), Survey.channel, func.coalesce(Survey.rating, 0),
+            func.coalesce(nps_class(Survey.nps_score), ""), promise, Survey.nps_asked]
+    session.execute(insert(ReportSurveyHour).from_select(
+        ["hour", "channel", "rating", "nps", "promise", "nps_asked", "surveys"],
+        select(*keys, func.count()).select_from(Survey).join(Ticket, Ticket.id == Survey.ticket_id).where(within)
+        .group_by(*keys)))
 
 
 def backlog_delta(dialect: Dialect) -> ColumnElement:

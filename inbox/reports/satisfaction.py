@@ -3,21 +3,26 @@
 CSAT is the share of ratings that are 4 or 5. NPS is the share of promoters (9–10) minus the share
 of detractors (0–6), times 100. Both count surveys sent in the range. CSAT is also split by whether
 the ticket's promise was kept, the question every support lead asks.
+
+Counts come from the hourly survey rollup when the zone allows (:mod:`inbox.reports.rollup`).
 """
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 
 from inbox.extensions import db
 from inbox.models import Survey, Ticket, utcnow
+from inbox.models.report_rollup import ReportSurveyHour
+from inbox.reports import rollup
 from inbox.reports.output import Chart, Figure, Report, Table
 from inbox.reports.promises import kept_expression
-from inbox.reports.query import ReportRange, for_session, iso_day, share
+from inbox.reports.query import Dialect, ReportRange, for_session, iso_day, share
 
 COMMENTS = 50
 
@@ -64,20 +69,12 @@ def nps(promoters: int | None, detractors: int | None, answers: int | None) -> f
 
 def build(rng: ReportRange, now: datetime | None = None) -> Report:
     now = now or utcnow()
+    bounds = rollup.hour_bounds(rng)
+    if bounds is not None:
+        rollup.refresh(db.session)
     dialect = for_session(db.session, rng)
     where = (Survey.sent_at >= rng.start, Survey.sent_at < rng.end)
-    week = dialect.week_of(Survey.sent_at, rng)
-    nps_class = case((Survey.nps_score >= 9, "promoter"), (Survey.nps_score <= 6, "detractor"),
-                     (Survey.nps_score.is_not(None), "passive"), else_=None)
-    kept = kept_expression(now)
-    promise = case((kept == 1, "kept"), (kept == 0, "missed"), else_="none")
-    # One pass over the range's surveys (joined to their tickets for the promise) at the grain of
-    # week × channel × rating × NPS class × promise outcome; every figure below is summed from it.
-    rows = db.session.execute(
-        select(week, Survey.channel, Survey.rating, nps_class, promise, Survey.nps_asked, func.count())
-        .select_from(Survey).join(Ticket, Ticket.id == Survey.ticket_id).where(*where)
-        .group_by(week, Survey.channel, Survey.rating, nps_class, promise, Survey.nps_asked)
-    ).all()
+    rows = _grain(rng, dialect, now, where)
     total = Tally()
     by_week: dict[str, Tally] = defaultdict(Tally)
     by_channel: dict[str, Tally] = defaultdict(Tally)
@@ -131,3 +128,46 @@ def build(rng: ReportRange, now: datetime | None = None) -> Report:
                                [[t, r, c, when.isoformat() if when else None, text]
                                 for t, r, c, when, text in comments], ticket_column=0))
     return report
+
+
+Grain = tuple[str, str, int | None, str | None, str, bool]
+
+
+def _grain(rng: ReportRange, dialect: Dialect, now: datetime, where: tuple) -> list[tuple[Any, ...]]:
+    """(week, channel, rating, NPS class, promise outcome, NPS asked, surveys): every figure of the
+    report is summed from these few thousand rows."""
+    week = dialect.week_of(Survey.sent_at, rng)
+    nps_group = rollup.nps_class(Survey.nps_score)
+    bounds = rollup.hour_bounds(rng)
+    if bounds is None:
+        kept = kept_expression(now)
+        promise = case((kept == 1, "kept"), (kept == 0, "missed"), else_="none")
+        # One pass over the range's surveys, joined to their tickets for the promise.
+        return db.session.execute(
+            select(week, Survey.channel, Survey.rating, nps_group, promise, Survey.nps_asked, func.count())
+            .select_from(Survey).join(Ticket, Ticket.id == Survey.ticket_id).where(*where)
+            .group_by(week, Survey.channel, Survey.rating, nps_group, promise, Survey.nps_asked)
+        ).all()
+    weeks, starts = rollup.week_bounds(rng)
+    hours = ReportSurveyHour
+    segment = rollup.segment(hours.hour, starts)
+    outcome = {"kept": "kept", "late": "missed", "none": "none", "unanswered": "none"}
+    grain: dict[Grain, int] = defaultdict(int)
+    for index, channel, rating, nps_value, promise_value, asked, n in db.session.execute(
+        select(segment, hours.channel, hours.rating, hours.nps, hours.promise, hours.nps_asked, func.sum(hours.surveys))
+        .where(hours.hour >= bounds[0], hours.hour < bounds[1])
+        .group_by(segment, hours.channel, hours.rating, hours.nps, hours.promise, hours.nps_asked)
+    ):
+        grain[(weeks[index], channel, rating or None, nps_value or None, outcome[promise_value], bool(asked))] += int(n)
+    # An unanswered promise is missed once its instant has passed: those few are read raw, through
+    # the unanswered-promises index.
+    for wk, channel, rating, nps_value, asked, n in db.session.execute(
+        select(week, Survey.channel, Survey.rating, nps_group, Survey.nps_asked, func.count())
+        .select_from(Ticket).join(Survey, Survey.ticket_id == Ticket.id)
+        .where(*where, Ticket.first_response_at.is_(None),
+               Ticket.promise_due_at.is_not(None), Ticket.promise_due_at < now)
+        .group_by(week, Survey.channel, Survey.rating, nps_group, Survey.nps_asked)
+    ):
+        grain[(iso_day(wk), channel, rating, nps_value, "none", bool(asked))] -= n
+        grain[(iso_day(wk), channel, rating, nps_value, "missed", bool(asked))] += n
+    return [(*key, n) for key, n in grain.items() if n]

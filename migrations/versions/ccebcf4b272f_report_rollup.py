@@ -53,6 +53,16 @@ def upgrade():
     sa.Column('promise_late', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('hour', 'channel', 'team_id', 'priority', name=op.f('pk_report_hours'))
     )
+    op.create_table('report_survey_hours',
+    sa.Column('hour', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('rating', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('nps', sa.String(length=10), nullable=False),
+    sa.Column('promise', sa.String(length=10), nullable=False),
+    sa.Column('nps_asked', sa.Boolean(), nullable=False),
+    sa.Column('surveys', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('hour', 'channel', 'rating', 'nps', 'promise', 'nps_asked', name=op.f('pk_report_survey_hours'))
+    )
     op.create_table('report_time_counts',
     sa.Column('day', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('measure', sa.String(length=32), nullable=False),
@@ -98,6 +108,7 @@ def downgrade():
 
     op.drop_table('report_times')
     op.drop_table('report_time_counts')
+    op.drop_table('report_survey_hours')
     op.drop_table('report_hours')
     op.drop_table('report_changes')
     op.drop_table('report_backlog_hours')
