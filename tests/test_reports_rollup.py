@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -24,6 +25,8 @@ from tests import report_fixture
 
 MARCH = ReportRange.parse("2025-03-03", "2025-03-16", "UTC", default_tz="UTC")
 MARCH_TOKYO = ReportRange.parse("2025-03-03", "2025-03-16", "Asia/Tokyo", default_tz="UTC")
+# One day (one week, one bound), in a zone west of UTC the day after its clocks went forward.
+ONE_DAY = ReportRange.parse("2025-03-10", "2025-03-10", "America/New_York", default_tz="UTC")
 
 
 @pytest.fixture
@@ -72,10 +75,10 @@ def change_the_fixture(world: dict[str, Ticket]) -> None:
 
 @pytest.mark.parametrize("name", sorted(reports.BUILDERS))
 def test_after_tickets_change_the_rollup_gives_the_raw_rows_figures(world, name, monkeypatch):
-    for rng in (MARCH, MARCH_TOKYO):
+    for rng in (MARCH, MARCH_TOKYO, ONE_DAY):
         assert reports.build(name, rng).as_dict() == from_raw_rows(name, rng, monkeypatch)
     change_the_fixture(world)
-    for rng in (MARCH, MARCH_TOKYO):
+    for rng in (MARCH, MARCH_TOKYO, ONE_DAY):
         assert reports.build(name, rng).as_dict() == from_raw_rows(name, rng, monkeypatch)
 
 
@@ -167,3 +170,25 @@ def test_percentiles_from_the_rollup_are_exact_on_many_tickets(app):
     for channel, values in waits.items():
         assert rows[channel] == [len(values), round(percentile_cont(values, 0.5), 1),
                                  round(percentile_cont(values, 0.9), 1)]
+
+
+def test_two_refreshes_at_once_take_turns_and_agree_with_a_rebuild(app, world):
+    change_the_fixture(world)
+    start = threading.Barrier(2)
+    consumed: list[int] = []
+
+    def refresh_in_own_session() -> None:
+        with app.app_context():
+            start.wait(timeout=10)
+            consumed.append(rollup.refresh(db.session))
+            db.session.remove()
+
+    threads = [threading.Thread(target=refresh_in_own_session) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert len(consumed) == 2 and min(consumed) == 0 < max(consumed)
+    refreshed = rollup_rows()
+    rollup.rebuild(db.session)
+    assert rollup_rows() == refreshed

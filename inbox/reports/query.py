@@ -111,7 +111,8 @@ class Dialect:
         """The range's week of ``column`` as an ISO Monday, by comparing instants: exact in any zone,
         and much cheaper per row than converting every timestamp to local time."""
         weeks = rng.weeks()
-        return case(*[(column < start, weeks[i]) for i, start in enumerate(rng.week_starts())], else_=weeks[-1])
+        ends = [*rng.week_starts(), rng.end]
+        return case(*[(column < end, weeks[i]) for i, end in enumerate(ends)], else_=weeks[-1])
 
     def day(self, column: Any) -> ColumnElement:
         if self.postgres:

@@ -3,8 +3,8 @@
 :func:`refresh` recomputes, wholesale from raw rows, every hour a change was marked in since the
 last refresh, then deletes exactly the marks it read; running it twice changes nothing. It runs
 from a periodic job and at the start of every report that reads the rollup, so a report never
-shows figures older than the request. On PostgreSQL a transaction-level advisory lock makes
-concurrent refreshes take turns; SQLite allows one writer at a time anyway.
+shows figures older than the request. Concurrent refreshes take turns: on a process lock within
+a process, and on a transaction-level advisory lock across PostgreSQL clients.
 
 Reports use the rollup only when the time zone's offset is a whole number of hours over the whole
 range (every zone a report is likely to be read in; not India, Nepal, Newfoundland, central
@@ -13,6 +13,7 @@ Australia, …): then local days, weeks and hours begin on UTC hours. Otherwise 
 from __future__ import annotations
 
 import math
+import threading
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -62,6 +63,7 @@ MEASURES = ("first_response_wall", "resolution_wall", "first_response_business",
 REFRESH_EVERY = 60.0
 LOCK_KEY = 7_120_341  # advisory lock id of the rollup refresh
 CHUNK = 500
+_PROCESS_LOCK = threading.Lock()
 
 
 def time_bucket(seconds: float | None) -> int | None:
@@ -98,14 +100,17 @@ def local_hour(hour: int, rng: ReportRange) -> datetime:
 
 def segment(column: Any, bounds: list[int]) -> ColumnElement:
     """0 before ``bounds[0]``, 1 before ``bounds[1]``, …: which local week an epoch hour falls in."""
-    if not bounds:
-        return literal(0)
     return case(*[(column < b, i) for i, b in enumerate(bounds)], else_=len(bounds))
 
 
 def week_bounds(rng: ReportRange) -> tuple[list[str], list[int]]:
-    """The range's weeks (Mondays, ISO) and the epoch hours where each week after the first begins."""
-    return rng.weeks(), [int(start.timestamp()) // 3600 for start in rng.week_starts()]
+    """The range's weeks (Mondays, ISO) and the epoch hours where each one ends.
+
+    The last bound is the range's end, so there is always one (a constant would not do: GROUP BY 0
+    means a column position to PostgreSQL).
+    """
+    ends = [*rng.week_starts(), rng.end]
+    return rng.weeks(), [int(end.timestamp()) // 3600 for end in ends]
 
 
 # --- refresh ------------------------------------------------------------------------------------
@@ -149,6 +154,16 @@ def refresh(session: Session) -> int:
     """Recompute the hours changed since the last refresh and commit; returns the marks consumed."""
     if session.execute(select(ReportChange.id).limit(1)).first() is None:
         return 0
+    # The job thread and a report request of one process take turns here; across processes the
+    # advisory lock below does it (SQLite would instead fail one of two read-then-write transactions).
+    with _PROCESS_LOCK:
+        return _refresh(session)
+
+
+def _refresh(session: Session) -> int:
+    # End the transaction the check above began: on SQLite its snapshot may predate a refresh that
+    # just committed, and writing from a stale snapshot fails.
+    session.commit()
     connection = session.connection()
     dialect = Dialect(connection.dialect.name, "UTC")
     if dialect.postgres:

@@ -10,7 +10,7 @@ raw rows; both give the same numbers.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select
@@ -88,12 +88,20 @@ def _rows_from_rollup(rng: ReportRange, first: int, stop: int) -> list[tuple[str
         select(ReportHour.hour, ReportHour.channel, func.sum(ReportHour.tickets))
         .where(ReportHour.hour >= first, ReportHour.hour < stop).group_by(ReportHour.hour, ReportHour.channel)
     ).all()
-    out = []
-    for hour, channel, n in rows:
+    # Each hour's local week and hour of week, worked out once per hour rather than once per row.
+    slots: dict[int, tuple[str, int]] = {}
+    weeks = rng.weeks()
+    week_ends = rollup.week_bounds(rng)[1]
+    week = 0
+    for hour in range(first, stop):
+        while hour >= week_ends[week]:
+            week += 1
         local = rollup.local_hour(hour, rng)
-        monday = local.date() - timedelta(days=local.weekday())
-        out.append((channel, monday.isoformat(), local.weekday() * 24 + local.hour, int(n)))
-    return out
+        slots[hour] = (weeks[week], local.weekday() * 24 + local.hour)
+    counts: dict[tuple[str, str, int], int] = defaultdict(int)
+    for hour, channel, n in rows:
+        counts[(channel, *slots[hour])] += int(n)
+    return [(channel, wk, how, n) for (channel, wk, how), n in counts.items()]
 
 
 def backlog_by_day(rng: ReportRange, from_rollup: bool = False) -> list[tuple[date, int]]:
