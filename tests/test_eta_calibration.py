@@ -105,3 +105,24 @@ def test_on_a_stationary_queue_the_kept_share_converges_to_q(q):
     kept = sum(result.waits[tk][1] <= result.promises["kept"][tk] for tk in later) / len(later)
     assert len(later) > 5000
     assert kept == pytest.approx(q, abs=0.03)
+
+
+def test_a_widening_learnt_in_one_bad_spell_fades_once_forecasts_are_right_again():
+    """A surge nobody foresaw makes a run of outcomes land in the forecasts' far tail; the
+    calibration widens them. Days later, with forecasts right again, it is back near one."""
+    cal = Calibrator(0.9)
+    now = 0.0
+    for i in range(200):                      # every outcome far beyond what was forecast
+        fc = Exponential(60.0)
+        cal.issued(f"bad{i}", "email", fc, now, fc.quantile(0.9), 0.9)
+        now += 300.0
+        cal.answered(f"bad{i}", now)
+    widened = cal.dispersion("email")
+    assert widened > 2.0
+    rng = random.Random(4)
+    for i in range(300):                      # then three days of forecasts that are right
+        fc = Exponential(600.0)
+        cal.issued(f"good{i}", "email", fc, now, fc.quantile(0.9), 0.9)
+        now += 900.0
+        cal.answered(f"good{i}", now - 900.0 + rng.expovariate(1 / 600.0))
+    assert cal.dispersion("email") < 1.0 + (widened - 1.0) / 3

@@ -137,3 +137,36 @@ def test_the_forecast_cdf_and_quantile_agree(tuesday_morning):
     fc = forecast_wait(state_at(history, now, 40))
     for p in (0.1, 0.5, 0.9):
         assert fc.cdf(fc.quantile(p)) == pytest.approx(p, abs=0.02)
+
+
+
+SURGE_NOW = datetime(2026, 3, 31, 11, 30, tzinfo=UTC)      # 13:30 in Berlin
+
+
+def with_chat_surge(hours: int) -> TeamHistory:
+    """The team's history, plus a chat every two minutes for the last ``hours`` hours."""
+    history = history_until(SURGE_NOW - timedelta(hours=4))
+    for n, minutes in enumerate(range(0, 60 * hours, 2)):
+        history.arrival(SURGE_NOW - timedelta(minutes=60 * hours - minutes), f"surge-{n}", "chat", "normal")
+    return history
+
+
+def test_a_surge_that_has_lasted_all_morning_is_expected_to_last_longer_than_a_fresh_one():
+    """The same burst of chats in the last hour: after four hours of it the email promise is
+    longer than when it has just begun, because chats jump ahead of email for longer."""
+    fresh, lasting = with_chat_surge(1), with_chat_surge(4)
+    s_fresh, s_lasting = fresh.stats(SURGE_NOW), lasting.stats(SURGE_NOW)
+    assert s_fresh.surge["chat"] == pytest.approx(s_lasting.surge["chat"], rel=0.05)
+    assert s_lasting.surge_age["chat"] >= 3 * 3600 > s_fresh.surge_age["chat"]
+    promise_fresh = forecast_wait(state_at(fresh, SURGE_NOW, 8, online=3)).quantile(0.9)
+    promise_lasting = forecast_wait(state_at(lasting, SURGE_NOW, 8, online=3)).quantile(0.9)
+    assert promise_lasting > promise_fresh * 1.1
+
+
+def test_a_surge_is_over_once_arrivals_are_back_to_usual():
+    history = with_chat_surge(4)
+    later = SURGE_NOW + timedelta(hours=2)
+    history.arrival(later, "after", "chat", "normal")
+    stats = history.stats(later)
+    assert stats.surge_age["chat"] == 0.0
+    assert stats.surge["chat"] <= 1 / 3600             # at most the one chat just in

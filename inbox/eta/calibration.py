@@ -13,6 +13,9 @@ surprising each was, not by a shared multiplier that would pad the night.
 The forecast's spread is corrected the same way: a per-channel dispersion factor grows
 when more than a tenth of outcomes fall in the forecasts' outer tenth and shrinks when fewer
 do, so the level read from the window is not pushed into tails the forecast cannot represent.
+That widening fades with a two-day half-life: outcomes of one bad spell arrive together (a surge
+the forecast missed matures as hundreds of late tickets), and the forecasts after it, right again,
+must not be read far out in their tails for weeks.
 
 On top, an adaptive conformal step (Gibbs & Candès 2021, "Adaptive Conformal Inference Under
 Distribution Shift") nudges the quantile read from the window by ``γ·(miss − (1 − q))`` after
@@ -34,6 +37,9 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 TAIL = 0.1
+# A widening learnt in one bad spell (a surge the forecast did not see coming) fades with this
+# half-life, so good forecasts afterwards are not read far out in their tails for weeks.
+SPREAD_HALF_LIFE = 2 * 86400.0
 
 
 class Forecast(Protocol):
@@ -58,6 +64,7 @@ class _Channel:
     values: list[float] = field(default_factory=list)     # sorted: window + late lower bounds
     shift: float = 0.0                                     # the adaptive conformal offset
     log_dispersion: float = 0.0
+    updated: float = 0.0                                   # when log_dispersion last moved
     kept: int = 0
     scored: int = 0
 
@@ -67,13 +74,14 @@ class Calibrator:
 
     def __init__(self, q: float = 0.9, window: int = 300, min_samples: int = 30,
                  step: float = 0.002, max_shift: float = 0.06, spread_step: float = 0.01,
-                 seed: int = 0):
+                 spread_half_life: float = SPREAD_HALF_LIFE, seed: int = 0):
         self.q = q
         self.window = window
         self.min_samples = min_samples
         self.step = step
         self.max_shift = max_shift
         self.spread_step = spread_step
+        self.spread_half_life = spread_half_life
         self._channels: dict[str, _Channel] = {}
         self._open: dict[str, _Open] = {}
         self._deadlines: list[tuple[float, str]] = []
@@ -147,6 +155,8 @@ class Calibrator:
         # queueing part, which is all the dispersion widens.
         if p.forecast.immediate < 0.05:
             outer = pit < TAIL / 2 or pit > 1 - TAIL / 2
+            c.log_dispersion *= 0.5 ** (max(0.0, at - c.updated) / self.spread_half_life)
+            c.updated = at
             c.log_dispersion += self.spread_step * ((1.0 if outer else 0.0) - TAIL)
             c.log_dispersion = min(max(c.log_dispersion, -1.0), 1.5)
         c.scored += 1

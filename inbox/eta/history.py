@@ -67,6 +67,7 @@ class RecentStats:
     class_mix: Mapping[str, Mapping[str, float]]
     abandon_share: Mapping[str, float]
     surge: Mapping[str, float]                # extra arrivals per second, last hour
+    surge_age: Mapping[str, float]            # seconds the current surge has lasted (0: none)
     free_chances: tuple[float, ...]           # per online agent: P(idle now)
     service_weight: Mapping[str, float]       # a channel's handling time over the average
     outlook: Outlook
@@ -119,6 +120,7 @@ class TeamHistory:
         self._mix: dict[tuple[str, str], _Decayed] = {}
         self._ended: dict[tuple[str, bool], _Decayed] = {}
         self._recent_arrivals: dict[str, deque[float]] = {ch: deque() for ch in channels}
+        self._surge_since: dict[str, float] = {}
         self._outlook: Outlook | None = None
         self._outlook_day: date | None = None
         self._open_days: dict[date, tuple[tuple[float, float], ...]] = {}
@@ -147,6 +149,7 @@ class TeamHistory:
         self._arrival_slots[self._slot_key(t, channel)[0]][self._slot_key(t, channel)[1]] += 1
         self._mix.setdefault((channel, priority), _Decayed(MIX_HALF_LIFE)).add(t, 1.0)
         self._recent_arrivals.setdefault(channel, deque()).append(t)
+        self._track_surge(t, channel)
 
     def first_reply(self, at: datetime, ticket: str, agent: str | None) -> None:
         t = self._advance(at)
@@ -228,13 +231,15 @@ class TeamHistory:
         # ago is still handling it with probability exp(-μe).
         free = tuple(1.0 - math.exp(-mu * (t - self._last_take[a])) if a in self._last_take else 1.0
                      for a in self.online)
+        surges, surge_ages = self._surges(t)
         return RecentStats(
             service_rate=mu,
             service_replies=replies,
             reply_delays=self._reply_delay_points(),
             class_mix=self._class_mix(t),
             abandon_share=self._abandon_shares(t),
-            surge=self._surges(t),
+            surge=surges,
+            surge_age=surge_ages,
             free_chances=free,
             service_weight=self._service_weights(t),
             outlook=self.outlook(t),
@@ -283,17 +288,40 @@ class TeamHistory:
             out[ch] = ((ab.at(t) if ab else 0.0) + 0.05) / ((n.at(t) if n else 0.0) + 1.0)
         return out
 
-    def _surges(self, t: float) -> dict[str, float]:
-        """Arrivals per second in the last hour beyond what the outlook expected."""
-        out = {}
+    def _excess(self, t: float, channel: str) -> tuple[float, float]:
+        """Arrivals of the last hour beyond what the outlook expected, and that excess in
+        units of Poisson noise (2 and more: clearly a surge, not a busy hour)."""
+        times = self._recent_arrivals[channel]
+        while times and times[0] < t - 3600:
+            times.popleft()
         outlook = self.outlook(t)
-        for ch, times in self._recent_arrivals.items():
-            while times and times[0] < t - 3600:
-                times.popleft()
-            expected = _integral(outlook.bounds, outlook.arrivals_cum.get(ch), t - 3600, t) \
-                if outlook.learned else 0.0
-            out[ch] = max(0.0, len(times) - expected) / 3600.0
-        return out
+        if not outlook.learned:
+            return float(len(times)), 0.0
+        expected = _integral(outlook.bounds, outlook.arrivals_cum.get(channel), t - 3600, t)
+        excess = len(times) - expected
+        return excess, excess / math.sqrt(expected + 1.0)
+
+    def _track_surge(self, t: float, channel: str) -> None:
+        """A surge begins with an hour clearly above the usual and ends with an hour no longer
+        above it by more than noise. How long it has lasted is the best guide to how long it will go on (an
+        outage that has run all morning is likely to run all afternoon), so the predictor lets
+        it fade no faster than it grew."""
+        _excess, sigmas = self._excess(t, channel)
+        if sigmas <= 1.0:
+            self._surge_since.pop(channel, None)
+        elif sigmas >= 2.0 and channel not in self._surge_since:
+            self._surge_since[channel] = t - 3600.0
+
+    def _surges(self, t: float) -> tuple[dict[str, float], dict[str, float]]:
+        """Per channel: extra arrivals per second over the last hour, and for how many seconds
+        the surge it belongs to has been going on (0 when the excess is mere noise)."""
+        rates, ages = {}, {}
+        for ch in self._recent_arrivals:
+            excess, sigmas = self._excess(t, ch)
+            rates[ch] = max(0.0, excess) / 3600.0
+            since = self._surge_since.get(ch)
+            ages[ch] = t - since if sigmas >= 2.0 and since is not None else 0.0
+        return rates, ages
 
     def outlook(self, t: float) -> Outlook:
         today = datetime.fromtimestamp(t, self.tz).date()

@@ -11,8 +11,9 @@ that arrives later with an earlier due time and jumps ahead. With ``k`` tickets 
   that weekday and time, so lunch breaks, shift ends, nights and holidays are in it; ``c`` is
   an agent's concurrent capacity; ``μ`` first replies per busy agent-second, learned);
 * jump-ins of each channel and priority arrive as a Poisson process at the usual rate for that
-  time (plus any surge seen in the last hour, fading), until the instant after which their due
-  time would fall after ours;
+  time (plus any surge seen in the last hour, fading no faster than the surge has lasted so
+  far: two hours at least, twelve at most), until the instant after which their due time would
+  fall after ours;
 * the take time ``S`` therefore satisfies ``Gamma(k + J(S)) ≤ M(S)``, evaluated with the
   Wilson–Hilferty approximation to the gamma distribution (Wilson & Hilferty 1931), mixed over
   a three-point Gauss–Hermite spread of ``μ`` for what we do not know about the rate;
@@ -39,7 +40,8 @@ DEFAULT_TARGETS = {(ch, pr): t * s for ch, t in TARGET_SECONDS.items()
                    for pr, s in PRIORITY_SCALE.items()}
 
 STAFF_MEMORY = 10800.0     # how long a departure from the usual staffing is expected to last
-SURGE_MEMORY = 7200.0      # how long an arrival surge is expected to last
+SURGE_MEMORY = 7200.0      # how long an arrival surge is expected to last, at least
+MAX_SURGE_MEMORY = 43200.0
 RATE_SPREAD = 0.12         # day-to-day spread of the service rate beyond sampling noise
 JUMP_SPREAD = 0.15         # day-to-day spread of arrival volume around the usual
 NEAR_SLOTS = 12
@@ -112,15 +114,16 @@ class _Clock:
     """A cumulative amount from ``now``: explicit over the next hours, then running totals
     shared by all predictions of the day (outlook columns), each times a factor."""
 
-    __slots__ = ("far", "far_bounds", "near_bounds", "near_cum", "offset", "surge")
+    __slots__ = ("far", "far_bounds", "memory", "near_bounds", "near_cum", "offset", "surge")
 
     def __init__(self, near_bounds: list[float], near_cum: list[float],
                  far_bounds: Sequence[float], far: Sequence[tuple[float, Sequence[float]]],
-                 surge: float = 0.0):
+                 surge: float = 0.0, memory: float = SURGE_MEMORY):
         self.near_bounds, self.near_cum = near_bounds, near_cum
         self.far_bounds, self.far = far_bounds, far
         self.offset = near_cum[-1] - self._far(near_bounds[-1])
-        self.surge = surge   # extra arrivals per second now, fading over SURGE_MEMORY
+        self.surge = surge     # extra arrivals per second now, fading over ``memory`` seconds
+        self.memory = memory
 
     def _far(self, t: float) -> float:
         return sum(k * _running_at(self.far_bounds, cum, t) for k, cum in self.far)
@@ -134,7 +137,8 @@ class _Clock:
         else:
             value = self.offset + self._far(t)
         if self.surge:
-            value += self.surge * SURGE_MEMORY * (1.0 - math.exp(-(t - nb[0]) / SURGE_MEMORY))
+            m = self.memory
+            value += self.surge * m * (1.0 - math.exp(-(t - nb[0]) / m))
         return value
 
 
@@ -301,18 +305,19 @@ def _jump_ins(state: LiveState, now: float, due: float) -> list[tuple[float, flo
                 continue
             clock = clocks.get(ch)
             if clock is None:
-                clock = _arrival_clock(now, ol, ch, st.surge.get(ch, 0.0))
+                memory = min(max(SURGE_MEMORY, st.surge_age.get(ch, 0.0)), MAX_SURGE_MEMORY)
+                clock = _arrival_clock(now, ol, ch, st.surge.get(ch, 0.0), memory)
                 clocks[ch] = clock
             jumps.append((cutoff, share * stay * st.service_weight.get(ch, 1.0), clock))
     return jumps
 
 
-def _arrival_clock(now: float, ol: Outlook, channel: str, surge: float) -> _Clock:
+def _arrival_clock(now: float, ol: Outlook, channel: str, surge: float, memory: float) -> _Clock:
     """Expected arrivals of a channel from now: the usual rate plus the recent surge, fading."""
     cum = ol.arrivals_cum.get(channel)
     if cum is None:
-        return _Clock([now, now], [0.0, 0.0], (now, now + 1.0), (), surge)
-    return _Clock([now, now], [0.0, 0.0], ol.bounds, ((1.0, cum),), surge)
+        return _Clock([now, now], [0.0, 0.0], (now, now + 1.0), (), surge, memory)
+    return _Clock([now, now], [0.0, 0.0], ol.bounds, ((1.0, cum),), surge, memory)
 
 
 def median_and_promise(forecast: WaitForecast, level: float, median_level: float = 0.5
