@@ -37,7 +37,7 @@ def world(app):  # noqa: ANN001, ANN201
 
 def from_raw_rows(name: str, rng: ReportRange, monkeypatch: pytest.MonkeyPatch) -> dict:
     with monkeypatch.context() as patch:
-        patch.setattr(rollup, "hour_bounds", lambda _rng: None)
+        patch.setattr(rollup, "prepare", lambda _session, _rng: None)
         return reports.build(name, rng).as_dict()
 
 
@@ -192,3 +192,16 @@ def test_two_refreshes_at_once_take_turns_and_agree_with_a_rebuild(app, world):
     refreshed = rollup_rows()
     rollup.rebuild(db.session)
     assert rollup_rows() == refreshed
+
+
+def test_until_the_job_first_builds_the_rollup_reports_read_raw_rows(world, monkeypatch):
+    # As after the migration: one "all" mark, which a page must not spend minutes on.
+    db.session.add(ReportChange(scope="all"))
+    db.session.commit()
+    expected = from_raw_rows("response_times", MARCH_TOKYO, monkeypatch)
+    assert rollup.prepare(db.session, MARCH_TOKYO) is None
+    assert reports.build("response_times", MARCH_TOKYO).as_dict() == expected
+    assert db.session.scalar(select(ReportHour.hour).limit(1)) is None
+    jobs.run_job("reports.refresh")
+    assert rollup.prepare(db.session, MARCH_TOKYO) is not None
+    assert reports.build("response_times", MARCH_TOKYO).as_dict() == expected

@@ -36,16 +36,14 @@ def kept_expression(now: datetime) -> ColumnElement:
 
 def build(rng: ReportRange, now: datetime | None = None) -> Report:
     now = now or utcnow()
-    bounds = rollup.hour_bounds(rng)
-    if bounds is not None:
-        rollup.refresh(db.session)
+    bounds = rollup.prepare(db.session, rng)
     dialect = for_session(db.session, rng)
     where = (Ticket.created_at >= rng.start, Ticket.created_at < rng.end, Ticket.promise_due_at.is_not(None))
     kept = kept_expression(now)
     total = n_decided = n_kept = 0
     per_channel: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     per_week: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for channel, wk, n, d, k in _grain(rng, dialect, now, where):
+    for channel, wk, n, d, k in _grain(rng, bounds, dialect, now, where):
         total, n_decided, n_kept = total + n, n_decided + d, n_kept + k
         for bucket in (per_channel[channel], per_week[wk]):
             bucket[0] += d
@@ -105,9 +103,9 @@ def _minutes(seconds: float | None) -> float | None:
     return None if seconds is None else round(float(seconds) / 60, 1)
 
 
-def _grain(rng: ReportRange, dialect: Dialect, now: datetime, where: tuple) -> list[tuple[str, str, int, int, int]]:
+def _grain(rng: ReportRange, bounds: tuple[int, int] | None, dialect: Dialect, now: datetime,
+           where: tuple) -> list[tuple[str, str, int, int, int]]:
     """(channel, week, promised, decided, kept): one pass grouped by channel and week."""
-    bounds = rollup.hour_bounds(rng)
     created_week = dialect.week_of(Ticket.created_at, rng)
     if bounds is None:
         kept = kept_expression(now)

@@ -35,9 +35,7 @@ def bucket_labels() -> list[str]:
 
 
 def build(rng: ReportRange) -> Report:
-    bounds = rollup.hour_bounds(rng)
-    if bounds is not None:
-        rollup.refresh(db.session)
+    bounds = rollup.prepare(db.session, rng)
     dialect = for_session(db.session, rng)
     series = _from_rollup(*bounds) if bounds is not None else _from_raw(rng, dialect)
     titles = {

@@ -150,17 +150,35 @@ def _chunks(values: Iterable[int]) -> Iterable[list[int]]:
         yield ordered[i:i + CHUNK]
 
 
-def refresh(session: Session) -> int:
-    """Recompute the hours changed since the last refresh and commit; returns the marks consumed."""
+def prepare(session: Session, rng: ReportRange) -> tuple[int, int] | None:
+    """For a report about to read: refresh, and return the range's epoch hours if the rollup can
+    answer it; None means read raw rows (a zone not whole hours from UTC, or a rollup not built yet:
+    the first build can take minutes on a large database, so the periodic job does it, not a page)."""
+    bounds = hour_bounds(rng)
+    if bounds is None or _unbuilt(session):
+        return None
+    refresh(session, build=False)
+    return None if _unbuilt(session) else bounds
+
+
+def _unbuilt(session: Session) -> bool:
+    return session.execute(select(ReportChange.id).where(ReportChange.scope == "all").limit(1)).first() is not None
+
+
+def refresh(session: Session, *, build: bool = True) -> int:
+    """Recompute the hours changed since the last refresh and commit; returns the marks consumed.
+
+    With ``build=False`` a pending full build is left for the job (nothing is consumed then).
+    """
     if session.execute(select(ReportChange.id).limit(1)).first() is None:
         return 0
     # The job thread and a report request of one process take turns here; across processes the
     # advisory lock below does it (SQLite would instead fail one of two read-then-write transactions).
     with _PROCESS_LOCK:
-        return _refresh(session)
+        return _refresh(session, build)
 
 
-def _refresh(session: Session) -> int:
+def _refresh(session: Session, build: bool) -> int:
     # End the transaction the check above began: on SQLite its snapshot may predate a refresh that
     # just committed, and writing from a stale snapshot fails.
     session.commit()
@@ -176,6 +194,9 @@ def _refresh(session: Session) -> int:
         session.commit()
         return 0
     if any(scope == "all" for _id, scope, _v in marks):
+        if not build:
+            session.commit()
+            return 0
         _rebuild(session, dialect)
     else:
         hours = {v for _id, scope, v in marks if scope == "hour"}

@@ -69,12 +69,10 @@ def nps(promoters: int | None, detractors: int | None, answers: int | None) -> f
 
 def build(rng: ReportRange, now: datetime | None = None) -> Report:
     now = now or utcnow()
-    bounds = rollup.hour_bounds(rng)
-    if bounds is not None:
-        rollup.refresh(db.session)
+    bounds = rollup.prepare(db.session, rng)
     dialect = for_session(db.session, rng)
     where = (Survey.sent_at >= rng.start, Survey.sent_at < rng.end)
-    rows = _grain(rng, dialect, now, where)
+    rows = _grain(rng, bounds, dialect, now, where)
     total = Tally()
     by_week: dict[str, Tally] = defaultdict(Tally)
     by_channel: dict[str, Tally] = defaultdict(Tally)
@@ -133,12 +131,12 @@ def build(rng: ReportRange, now: datetime | None = None) -> Report:
 Grain = tuple[str, str, int | None, str | None, str, bool]
 
 
-def _grain(rng: ReportRange, dialect: Dialect, now: datetime, where: tuple) -> list[tuple[Any, ...]]:
+def _grain(rng: ReportRange, bounds: tuple[int, int] | None, dialect: Dialect, now: datetime,
+           where: tuple) -> list[tuple[Any, ...]]:
     """(week, channel, rating, NPS class, promise outcome, NPS asked, surveys): every figure of the
     report is summed from these few thousand rows."""
     week = dialect.week_of(Survey.sent_at, rng)
     nps_group = rollup.nps_class(Survey.nps_score)
-    bounds = rollup.hour_bounds(rng)
     if bounds is None:
         kept = kept_expression(now)
         promise = case((kept == 1, "kept"), (kept == 0, "missed"), else_="none")

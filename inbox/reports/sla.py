@@ -33,8 +33,7 @@ def metric_names() -> dict[str, str]:
 def build(rng: ReportRange) -> Report:
     report = Report("sla", _("SLA attainment"), rng)
     metrics = TicketSLAMetric
-    if rollup.hour_bounds(rng) is not None:
-        rollup.refresh(db.session)
+    bounds = rollup.prepare(db.session, rng)
     dialect = for_session(db.session, rng)
     names = metric_names()
     breached = or_(metrics.outcome == "breached",
@@ -47,7 +46,7 @@ def build(rng: ReportRange) -> Report:
     cells: dict[str, dict[tuple[str, str], list[int]]] = {d: defaultdict(lambda: [0, 0])
                                                            for d in ("all", "channel", "team", "priority", "week")}
     team_names = dict(db.session.execute(select(Team.id, Team.name)).all())
-    for metric, channel, team_id, priority, wk, n, k in _grain(rng, dialect, metrics, decided, where):
+    for metric, channel, team_id, priority, wk, n, k in _grain(rng, bounds, dialect, metrics, decided, where):
         values = {"all": "", "channel": channel, "team": team_names.get(team_id, "—"), "priority": priority,
                   "week": iso_day(wk)}
         for dimension, value in values.items():
@@ -97,13 +96,13 @@ def build(rng: ReportRange) -> Report:
     return report
 
 
-def _grain(rng: ReportRange, dialect: Dialect, metrics: Any, decided: Any, where: tuple) -> list[tuple]:
+def _grain(rng: ReportRange, bounds: tuple[int, int] | None, dialect: Dialect, metrics: Any, decided: Any,
+           where: tuple) -> list[tuple]:
     """(metric, channel, team id, priority, week, decided, met) at the finest grain the tables need.
 
     A few thousand rows at most; every breakdown is summed from them rather than by rescanning.
     A group appears for a metric when it ran at least one clock of it, as from the raw rows.
     """
-    bounds = rollup.hour_bounds(rng)
     if bounds is None:
         week = dialect.week(Ticket.created_at)
         return db.session.execute(

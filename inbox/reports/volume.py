@@ -25,9 +25,7 @@ from inbox.reports.query import ReportRange, for_session, iso_day
 
 
 def build(rng: ReportRange) -> Report:
-    bounds = rollup.hour_bounds(rng)
-    if bounds is not None:
-        rollup.refresh(db.session)
+    bounds = rollup.prepare(db.session, rng)
     dialect = for_session(db.session, rng)
     if bounds is not None:
         rows = _rows_from_rollup(rng, *bounds)
