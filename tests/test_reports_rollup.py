@@ -13,6 +13,7 @@ from inbox.extensions import db
 from inbox.models import Customer, Survey, Ticket, TicketEvent, TicketSLAMetric
 from inbox.models.report_rollup import (
     ReportBacklogHour,
+    ReportBreach,
     ReportChange,
     ReportHour,
     ReportSurveyHour,
@@ -43,7 +44,7 @@ def from_raw_rows(name: str, rng: ReportRange, monkeypatch: pytest.MonkeyPatch) 
 
 def rollup_rows() -> dict[str, list]:
     return {model.__tablename__: sorted(tuple(row) for row in db.session.execute(select(*model.__table__.c)))
-            for model in (ReportHour, ReportTime, ReportTimeCount, ReportSurveyHour, ReportBacklogHour)}
+            for model in (ReportHour, ReportTime, ReportTimeCount, ReportBreach, ReportSurveyHour, ReportBacklogHour)}
 
 
 def change_the_fixture(world: dict[str, Ticket]) -> None:

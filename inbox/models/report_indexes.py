@@ -5,7 +5,7 @@ INCLUDE columns let that be an index-only scan of a narrow index instead of visi
 ticket row (subject, preview, tags). SQLite ignores INCLUDE and gets a plain index on the key.
 The README lists these under "Surveys and reports".
 """
-from sqlalchemy import Index, and_, or_
+from sqlalchemy import Index, and_
 
 from inbox.models.sla import TicketSLAMetric
 from inbox.models.tickets import Ticket
@@ -33,16 +33,4 @@ UNANSWERED_PROMISES = Index(
     postgresql_include=["channel", "promise_due_at"],
     postgresql_where=_UNANSWERED,
     sqlite_where=_UNANSWERED,
-)
-
-# The latest breaches: walked newest first, stopping at the hundredth of the range's tickets,
-# instead of sorting every breached clock. The predicate is the SLA report's "breached".
-_BREACHED = or_(TicketSLAMetric.outcome == "breached",
-                and_(TicketSLAMetric.outcome.is_(None), TicketSLAMetric.breached_at.is_not(None)))
-SLA_BREACHES = Index(
-    "ix_ticket_sla_metrics_breaches",
-    TicketSLAMetric.breached_at,
-    postgresql_include=["ticket_id", "metric", "due_at"],
-    postgresql_where=_BREACHED,
-    sqlite_where=_BREACHED,
 )

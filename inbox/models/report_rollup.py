@@ -27,6 +27,7 @@ from inbox.extensions import db
 from inbox.models.sla import TicketSLAMetric
 from inbox.models.surveys import Survey
 from inbox.models.tickets import Ticket, TicketEvent
+from inbox.models.types import UTCDateTime
 
 # Event kinds the backlog walk reads (see inbox.reports.volume).
 BACKLOG_EVENTS = ("ticket.created", "status.changed")
@@ -57,6 +58,28 @@ class ReportHour(db.Model):
     promised: Mapped[int] = mapped_column(default=0)
     promise_kept: Mapped[int] = mapped_column(default=0)
     promise_late: Mapped[int] = mapped_column(default=0)
+
+
+class ReportBreach(db.Model):
+    """One breached SLA clock (as the SLA report counts breaches), under its ticket's creation hour:
+    the latest breaches of a range are a top-N of the range's rows instead of a walk through every
+    newer breach (which the clocks table, without the ticket's creation time, could not avoid)."""
+
+    __tablename__ = "report_breaches"
+    __table_args__ = (
+        Index("ix_report_breaches_hour", "hour",
+              postgresql_include=["breached_at", "ticket_id", "metric", "channel", "team_id", "priority", "due_at"]),
+    )
+
+    clock_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    hour: Mapped[int] = mapped_column()
+    ticket_id: Mapped[int] = mapped_column()
+    metric: Mapped[str] = mapped_column(String(16))
+    channel: Mapped[str] = mapped_column(String(16))
+    team_id: Mapped[int | None] = mapped_column()
+    priority: Mapped[str] = mapped_column(String(16))
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    breached_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReportTime(db.Model):

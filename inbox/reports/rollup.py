@@ -45,6 +45,7 @@ from inbox.models import Survey, Ticket, TicketEvent, TicketSLAMetric
 from inbox.models.report_rollup import (
     BACKLOG_EVENTS,
     ReportBacklogHour,
+    ReportBreach,
     ReportChange,
     ReportHour,
     ReportSurveyHour,
@@ -225,15 +226,15 @@ def rebuild(session: Session) -> None:
 
 
 def _rebuild(session: Session, dialect: Dialect) -> None:
-    for model in (ReportHour, ReportTime, ReportTimeCount, ReportSurveyHour, ReportBacklogHour):
+    for model in (ReportHour, ReportTime, ReportTimeCount, ReportBreach, ReportSurveyHour, ReportBacklogHour):
         session.execute(delete(model))
     _recompute_hours(session, dialect, None)
     _recompute_surveys(session, dialect, None)
     _recompute_events(session, dialect, None)
     if dialect.postgres:
         # Fresh statistics, so the first reports plan for a full table rather than an empty one.
-        session.execute(text("ANALYZE report_hours, report_times, report_time_counts, report_survey_hours, "
-                             "report_backlog_hours"))
+        session.execute(text("ANALYZE report_hours, report_times, report_time_counts, report_breaches, "
+                             "report_survey_hours, report_backlog_hours"))
 
 
 def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None) -> None:
@@ -242,8 +243,8 @@ def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None)
         return
     if hours is not None:
         for chunk in _chunks(hours):
-            session.execute(delete(ReportHour).where(ReportHour.hour.in_(chunk)))
-            session.execute(delete(ReportTime).where(ReportTime.hour.in_(chunk)))
+            for model in (ReportHour, ReportTime, ReportBreach):
+                session.execute(delete(model).where(model.hour.in_(chunk)))
     created = _within(Ticket.created_at, hours) if hours is not None else true()
     hour = _epoch_hour(dialect, Ticket.created_at).label("hour")
     team = func.coalesce(Ticket.team_id, 0).label("team_id")
@@ -277,6 +278,12 @@ def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None)
         select(rows.c.hour, rows.c.channel, rows.c.team_id, rows.c.priority,
                *[func.sum(rows.c[c]) for c in columns])
         .group_by(rows.c.hour, rows.c.channel, rows.c.team_id, rows.c.priority)))
+
+    session.execute(insert(ReportBreach).from_select(
+        ["clock_id", "hour", "ticket_id", "metric", "channel", "team_id", "priority", "due_at", "breached_at"],
+        select(metrics.id, hour, Ticket.id, metrics.metric, Ticket.channel, Ticket.team_id, Ticket.priority,
+               metrics.due_at, metrics.breached_at)
+        .select_from(metrics).join(Ticket, Ticket.id == metrics.ticket_id).where(created, breached)))
 
     def measured(name: str, seconds: Any, *where: Any, join: bool = False) -> Any:
         query = select(Ticket.id, literal(name), hour, Ticket.channel, _bucket(dialect, seconds),

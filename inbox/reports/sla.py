@@ -16,7 +16,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from inbox.extensions import db
 from inbox.models import Team, Ticket, TicketSLAMetric
-from inbox.models.report_rollup import ReportHour
+from inbox.models.report_rollup import ReportBreach, ReportHour
 from inbox.reports import rollup
 from inbox.reports.output import Chart, Figure, Report, Table
 from inbox.reports.query import Dialect, ReportRange, for_session, iso_day, share
@@ -80,13 +80,23 @@ def build(rng: ReportRange) -> Report:
                                    labels=values, percent=True,
                                    datasets=[{"label": names[m], "data": [row[1 + i] for row in table_rows]}
                                              for i, m in enumerate(METRICS)]))
-    breaches = db.session.execute(
-        select(metrics.ticket_id, metrics.metric, Ticket.channel, func.coalesce(Team.name, "—"), Ticket.priority,
-               metrics.due_at, metrics.breached_at)
-        .select_from(metrics).join(Ticket, Ticket.id == metrics.ticket_id).outerjoin(Team, Team.id == Ticket.team_id)
-        # Spelled as the partial index's predicate (decided == 0 means the same) so it can be used.
-        .where(*where, breached).order_by(metrics.breached_at.desc()).limit(BREACHES)
-    ).all()
+    if bounds is None:
+        breaches = db.session.execute(
+            select(metrics.ticket_id, metrics.metric, Ticket.channel, func.coalesce(Team.name, "—"), Ticket.priority,
+                   metrics.due_at, metrics.breached_at)
+            .select_from(metrics).join(Ticket, Ticket.id == metrics.ticket_id)
+            .outerjoin(Team, Team.id == Ticket.team_id)
+            .where(*where, decided == 0).order_by(metrics.breached_at.desc(), metrics.id.desc()).limit(BREACHES)
+        ).all()
+    else:
+        rows = ReportBreach
+        breaches = db.session.execute(
+            select(rows.ticket_id, rows.metric, rows.channel, func.coalesce(Team.name, "—"), rows.priority, rows.due_at,
+                   rows.breached_at)
+            .select_from(rows).outerjoin(Team, Team.id == rows.team_id)
+            .where(rows.hour >= bounds[0], rows.hour < bounds[1])
+            .order_by(rows.breached_at.desc(), rows.clock_id.desc()).limit(BREACHES)
+        ).all()
     report.tables.append(Table("breaches", _("Latest breaches"),
                                [_("Ticket"), _("Metric"), _("Channel"), _("Team"), _("Priority"), _("Due"),
                                 _("Breached")],

@@ -1,16 +1,18 @@
-"""report rollup: hourly counts, per-ticket response times and change marks for the admin reports,
-and two partial indexes (unanswered promises, breached SLA clocks)
+"""report rollup: hourly counts, per-ticket response times, breaches and change marks for the admin
+reports, and a partial index of the unanswered promises
 
-The rollup starts empty with one "all" mark, so the first refresh (the periodic job or the first
-report read) builds it from the existing rows.
+The rollup starts empty with one "all" mark: the periodic job builds it from the existing rows,
+and reports read raw rows until it has.
 
 Revision ID: ccebcf4b272f
 Revises: bf2f7173eb18
-Create Date: 2026-12-02 12:55:39.247659
+Create Date: 2026-12-02 13:13:55.976449
 
 """
 from alembic import op
 import sqlalchemy as sa
+
+import inbox.models.types
 
 
 # revision identifiers, used by Alembic.
@@ -27,6 +29,21 @@ def upgrade():
     sa.Column('delta', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('hour', name=op.f('pk_report_backlog_hours'))
     )
+    op.create_table('report_breaches',
+    sa.Column('clock_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('hour', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), nullable=False),
+    sa.Column('metric', sa.String(length=16), nullable=False),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=True),
+    sa.Column('priority', sa.String(length=16), nullable=False),
+    sa.Column('due_at', inbox.models.types.UTCDateTime(), nullable=True),
+    sa.Column('breached_at', inbox.models.types.UTCDateTime(), nullable=True),
+    sa.PrimaryKeyConstraint('clock_id', name=op.f('pk_report_breaches'))
+    )
+    with op.batch_alter_table('report_breaches', schema=None) as batch_op:
+        batch_op.create_index('ix_report_breaches_hour', ['hour'], unique=False, postgresql_include=['breached_at', 'ticket_id', 'metric', 'channel', 'team_id', 'priority', 'due_at'])
+
     op.create_table('report_changes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('scope', sa.String(length=8), nullable=False),
@@ -84,9 +101,6 @@ def upgrade():
         batch_op.create_index('ix_report_times_bucket', ['measure', 'bucket', 'hour'], unique=False, postgresql_include=['channel', 'seconds'])
         batch_op.create_index('ix_report_times_hour', ['hour', 'measure'], unique=False, postgresql_include=['channel', 'bucket'])
 
-    with op.batch_alter_table('ticket_sla_metrics', schema=None) as batch_op:
-        batch_op.create_index('ix_ticket_sla_metrics_breaches', ['breached_at'], unique=False, postgresql_include=['ticket_id', 'metric', 'due_at'], postgresql_where=sa.text("outcome = 'breached' OR outcome IS NULL AND breached_at IS NOT NULL"), sqlite_where=sa.text("outcome = 'breached' OR outcome IS NULL AND breached_at IS NOT NULL"))
-
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_reports_unanswered_promises', ['created_at'], unique=False, postgresql_include=['channel', 'promise_due_at'], postgresql_where=sa.text('first_response_at IS NULL AND promise_due_at IS NOT NULL'), sqlite_where=sa.text('first_response_at IS NULL AND promise_due_at IS NOT NULL'))
 
@@ -99,9 +113,6 @@ def downgrade():
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.drop_index('ix_tickets_reports_unanswered_promises', postgresql_include=['channel', 'promise_due_at'], postgresql_where=sa.text('first_response_at IS NULL AND promise_due_at IS NOT NULL'), sqlite_where=sa.text('first_response_at IS NULL AND promise_due_at IS NOT NULL'))
 
-    with op.batch_alter_table('ticket_sla_metrics', schema=None) as batch_op:
-        batch_op.drop_index('ix_ticket_sla_metrics_breaches', postgresql_include=['ticket_id', 'metric', 'due_at'], postgresql_where=sa.text("outcome = 'breached' OR outcome IS NULL AND breached_at IS NOT NULL"), sqlite_where=sa.text("outcome = 'breached' OR outcome IS NULL AND breached_at IS NOT NULL"))
-
     with op.batch_alter_table('report_times', schema=None) as batch_op:
         batch_op.drop_index('ix_report_times_hour', postgresql_include=['channel', 'bucket'])
         batch_op.drop_index('ix_report_times_bucket', postgresql_include=['channel', 'seconds'])
@@ -111,5 +122,9 @@ def downgrade():
     op.drop_table('report_survey_hours')
     op.drop_table('report_hours')
     op.drop_table('report_changes')
+    with op.batch_alter_table('report_breaches', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_breaches_hour', postgresql_include=['breached_at', 'ticket_id', 'metric', 'channel', 'team_id', 'priority', 'due_at'])
+
+    op.drop_table('report_breaches')
     op.drop_table('report_backlog_hours')
     # ### end Alembic commands ###
