@@ -206,3 +206,14 @@ def test_until_the_job_first_builds_the_rollup_reports_read_raw_rows(world, monk
     jobs.run_job("reports.refresh")
     assert rollup.prepare(db.session, MARCH_TOKYO) is not None
     assert reports.build("response_times", MARCH_TOKYO).as_dict() == expected
+
+
+def test_a_refresh_in_small_slices_gives_the_rollup_a_rebuild_gives(world, monkeypatch):
+    change_the_fixture(world)
+    db.session.add_all([ReportChange(scope="ticket", value=t.id) for t in world.values()])
+    db.session.commit()
+    monkeypatch.setattr(rollup, "CHUNK", 2)
+    rollup.refresh(db.session)
+    sliced = rollup_rows()
+    rollup.rebuild(db.session)
+    assert rollup_rows() == sliced

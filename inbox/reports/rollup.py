@@ -210,9 +210,13 @@ def _refresh(session: Session, build: bool) -> int:
             # A ticket's reply or promise changes the promise outcome its surveys are counted under.
             surveys.update(session.scalars(select(_epoch_hour(dialect, Survey.sent_at)).distinct()
                                            .where(Survey.ticket_id.in_(chunk), Survey.sent_at.is_not(None))))
-        _recompute_hours(session, dialect, hours)
-        _recompute_surveys(session, dialect, surveys)
-        _recompute_events(session, dialect, {v for _id, scope, v in marks if scope == "events"})
+        # In slices, so a mass change (a bulk edit of old tickets) never builds one giant statement.
+        for chunk in _chunks(hours):
+            _recompute_hours(session, dialect, set(chunk))
+        for chunk in _chunks(surveys):
+            _recompute_surveys(session, dialect, set(chunk))
+        for chunk in _chunks(v for _id, scope, v in marks if scope == "events"):
+            _recompute_events(session, dialect, set(chunk))
     for chunk in _chunks(i for i, _s, _v in marks):
         session.execute(delete(ReportChange).where(ReportChange.id.in_(chunk)))
     session.commit()
