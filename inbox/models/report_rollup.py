@@ -89,13 +89,13 @@ class ReportTime(db.Model):
     __table_args__ = (
         # Reads one bucket's values over a range of hours: the exact step of a percentile.
         Index("ix_report_times_bucket", "measure", "bucket", "hour", postgresql_include=["channel", "seconds"]),
-        # Recomputing an hour, and counting the buckets of the partial days at a range's ends.
-        Index("ix_report_times_hour", "hour", "measure", postgresql_include=["channel", "bucket"]),
     )
 
-    ticket_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    # Led by the hour (a function of the ticket, so still one row per ticket and measure): the key
+    # also serves recomputing an hour and counting the partial days at a range's ends.
+    hour: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     measure: Mapped[str] = mapped_column(String(32), primary_key=True)
-    hour: Mapped[int] = mapped_column()
+    ticket_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     channel: Mapped[str] = mapped_column(String(16))
     bucket: Mapped[int] = mapped_column()
     seconds: Mapped[float] = mapped_column()

@@ -6,7 +6,7 @@ and reports read raw rows until it has.
 
 Revision ID: ccebcf4b272f
 Revises: bf2f7173eb18
-Create Date: 2026-12-02 13:13:55.976449
+Create Date: 2026-12-02 13:20:34.015997
 
 """
 from alembic import op
@@ -89,17 +89,16 @@ def upgrade():
     sa.PrimaryKeyConstraint('day', 'measure', 'channel', 'bucket', name=op.f('pk_report_time_counts'))
     )
     op.create_table('report_times',
-    sa.Column('ticket_id', sa.Integer(), autoincrement=False, nullable=False),
+    sa.Column('hour', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('measure', sa.String(length=32), nullable=False),
-    sa.Column('hour', sa.Integer(), nullable=False),
+    sa.Column('ticket_id', sa.Integer(), autoincrement=False, nullable=False),
     sa.Column('channel', sa.String(length=16), nullable=False),
     sa.Column('bucket', sa.Integer(), nullable=False),
     sa.Column('seconds', sa.Double(), nullable=False),
-    sa.PrimaryKeyConstraint('ticket_id', 'measure', name=op.f('pk_report_times'))
+    sa.PrimaryKeyConstraint('hour', 'measure', 'ticket_id', name=op.f('pk_report_times'))
     )
     with op.batch_alter_table('report_times', schema=None) as batch_op:
         batch_op.create_index('ix_report_times_bucket', ['measure', 'bucket', 'hour'], unique=False, postgresql_include=['channel', 'seconds'])
-        batch_op.create_index('ix_report_times_hour', ['hour', 'measure'], unique=False, postgresql_include=['channel', 'bucket'])
 
     with op.batch_alter_table('tickets', schema=None) as batch_op:
         batch_op.create_index('ix_tickets_reports_unanswered_promises', ['created_at'], unique=False, postgresql_include=['channel', 'promise_due_at'], postgresql_where=sa.text('first_response_at IS NULL AND promise_due_at IS NOT NULL'), sqlite_where=sa.text('first_response_at IS NULL AND promise_due_at IS NOT NULL'))
@@ -114,7 +113,6 @@ def downgrade():
         batch_op.drop_index('ix_tickets_reports_unanswered_promises', postgresql_include=['channel', 'promise_due_at'], postgresql_where=sa.text('first_response_at IS NULL AND promise_due_at IS NOT NULL'), sqlite_where=sa.text('first_response_at IS NULL AND promise_due_at IS NOT NULL'))
 
     with op.batch_alter_table('report_times', schema=None) as batch_op:
-        batch_op.drop_index('ix_report_times_hour', postgresql_include=['channel', 'bucket'])
         batch_op.drop_index('ix_report_times_bucket', postgresql_include=['channel', 'seconds'])
 
     op.drop_table('report_times')
