@@ -96,7 +96,11 @@ def test_a_celery_worker_fires_warning_and_breach_within_seconds_exactly_once(ap
     delays = latency(warning, warned_at), latency(breach, breached_at)
     print(f"Celery SLA detection latency: warning {delays[0] * 1000:.0f} ms, breach {delays[1] * 1000:.0f} ms")
     assert all(0 <= delay < DETECTION_LIMIT for delay in delays)
-    assert set(worker.finished_by()) == {"ForkPoolWorker-1", "ForkPoolWorker-2"}
+    # Which child runs which copy is the pool's choice: on a busy machine one child can take all
+    # of them. Exactly once is the database claim's doing either way, and is what is checked.
+    ran_in = set(worker.finished_by())
+    print(f"timer jobs ran in: {sorted(ran_in)}")
+    assert ran_in <= {"ForkPoolWorker-1", "ForkPoolWorker-2"} and ran_in
     db.session.expire_all()
     assert len(events_of(ticket_id, "sla.warning")) == 1
     assert len(events_of(ticket_id, "sla.breached")) == 1
