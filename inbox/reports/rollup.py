@@ -116,6 +116,20 @@ def week_bounds(rng: ReportRange) -> tuple[list[str], list[int]]:
 
 # --- refresh ------------------------------------------------------------------------------------
 
+def clock_breached() -> ColumnElement:
+    """An SLA clock that stopped breached, or is still running past its target (nothing can
+    bring it back): the rollup and the raw-row SLA report count breaches the same way."""
+    metrics = TicketSLAMetric
+    return or_(metrics.outcome == "breached", and_(metrics.outcome.is_(None), metrics.breached_at.is_not(None)))
+
+
+def _clear(session: Session, models: tuple[Any, ...], hours: Iterable[int]) -> None:
+    """Delete these epoch hours' rows from rollup tables keyed by ``hour``, in slices."""
+    for chunk in _chunks(hours):
+        for model in models:
+            session.execute(delete(model).where(model.hour.in_(chunk)))
+
+
 def _epoch_hour(dialect: Dialect, column: Any) -> ColumnElement:
     if dialect.postgres:
         return cast(func.floor(func.extract("epoch", column) / 3600), Integer)
@@ -202,11 +216,10 @@ def _refresh(session: Session, build: bool) -> int:
     else:
         hours = {v for _id, scope, v in marks if scope == "hour"}
         tickets = [v for _id, scope, v in marks if scope == "ticket"]
+        surveys = {v for _id, scope, v in marks if scope == "survey"}
         for chunk in _chunks(tickets):
             hours.update(session.scalars(select(_epoch_hour(dialect, Ticket.created_at)).distinct()
                                          .where(Ticket.id.in_(chunk))))
-        surveys = {v for _id, scope, v in marks if scope == "survey"}
-        for chunk in _chunks(tickets):
             # A ticket's reply or promise changes the promise outcome its surveys are counted under.
             surveys.update(session.scalars(select(_epoch_hour(dialect, Survey.sent_at)).distinct()
                                            .where(Survey.ticket_id.in_(chunk), Survey.sent_at.is_not(None))))
@@ -246,14 +259,12 @@ def _recompute_hours(session: Session, dialect: Dialect, hours: set[int] | None)
     if hours is not None and not hours:
         return
     if hours is not None:
-        for chunk in _chunks(hours):
-            for model in (ReportHour, ReportTime, ReportBreach):
-                session.execute(delete(model).where(model.hour.in_(chunk)))
+        _clear(session, (ReportHour, ReportTime, ReportBreach), hours)
     created = _within(Ticket.created_at, hours) if hours is not None else true()
     hour = _epoch_hour(dialect, Ticket.created_at).label("hour")
     team = func.coalesce(Ticket.team_id, 0).label("team_id")
     metrics = TicketSLAMetric
-    breached = or_(metrics.outcome == "breached", and_(metrics.outcome.is_(None), metrics.breached_at.is_not(None)))
+    breached = clock_breached()
     counted = [literal(1).label("tickets")]
     per_clock = [literal(0).label("tickets")]
     for m in METRICS:
@@ -334,8 +345,7 @@ def _recompute_surveys(session: Session, dialect: Dialect, hours: set[int] | Non
     if hours is not None and not hours:
         return
     if hours is not None:
-        for chunk in _chunks(hours):
-            session.execute(delete(ReportSurveyHour).where(ReportSurveyHour.hour.in_(chunk)))
+        _clear(session, (ReportSurveyHour,), hours)
     within = _within(Survey.sent_at, hours) if hours is not None else Survey.sent_at.is_not(None)
     promise = case((Ticket.promise_due_at.is_(None), "none"), (Ticket.first_response_at.is_(None), "unanswered"),
                    (Ticket.first_response_at <= Ticket.promise_due_at, "kept"), else_="late")
@@ -364,8 +374,7 @@ def _recompute_events(session: Session, dialect: Dialect, hours: set[int] | None
     if hours is not None and not hours:
         return
     if hours is not None:
-        for chunk in _chunks(hours):
-            session.execute(delete(ReportBacklogHour).where(ReportBacklogHour.hour.in_(chunk)))
+        _clear(session, (ReportBacklogHour,), hours)
     within = _within(TicketEvent.created_at, hours) if hours is not None else true()
     hour = _epoch_hour(dialect, TicketEvent.created_at)
     session.execute(insert(ReportBacklogHour).from_select(

@@ -12,7 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import case, func, select
 
 from inbox.extensions import db
 from inbox.models import Team, Ticket, TicketSLAMetric
@@ -36,9 +36,7 @@ def build(rng: ReportRange) -> Report:
     bounds = rollup.prepare(db.session, rng)
     dialect = for_session(db.session, rng)
     names = metric_names()
-    breached = or_(metrics.outcome == "breached",
-                   and_(metrics.outcome.is_(None), metrics.breached_at.is_not(None)))
-    decided = case((metrics.outcome == "met", 1), (breached, 0), else_=None)
+    decided = case((metrics.outcome == "met", 1), (rollup.clock_breached(), 0), else_=None)
     # Tickets created in the range, with every clock they ran (a cohort, as in the other reports):
     # a ticket's resolution clock belongs to the week the customer wrote, not the week it ended.
     where = (Ticket.created_at >= rng.start, Ticket.created_at < rng.end)

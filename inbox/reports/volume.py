@@ -13,11 +13,11 @@ from collections import defaultdict
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 
 from inbox.extensions import db
 from inbox.models import Ticket, TicketEvent
-from inbox.models.report_rollup import ReportBacklogHour, ReportHour
+from inbox.models.report_rollup import BACKLOG_EVENTS, ReportBacklogHour, ReportHour, epoch_hour
 from inbox.models.tickets import OPEN_STATUSES
 from inbox.reports import rollup
 from inbox.reports.output import Chart, Figure, Report, Table
@@ -111,7 +111,7 @@ def backlog_by_day(rng: ReportRange, from_rollup: bool = False) -> list[tuple[da
     ) or 0
     change: dict[str, int] = defaultdict(int)
     if from_rollup:
-        first = int(rng.start.timestamp()) // 3600
+        first = epoch_hour(rng.start)
         for hour, n in db.session.execute(select(ReportBacklogHour.hour, ReportBacklogHour.delta)
                                           .where(ReportBacklogHour.hour >= first)):
             change[rollup.local_hour(hour, rng).date().isoformat()] += int(n or 0)
@@ -119,8 +119,7 @@ def backlog_by_day(rng: ReportRange, from_rollup: bool = False) -> list[tuple[da
         day = dialect.day(TicketEvent.created_at)
         rows = db.session.execute(
             select(day, func.sum(rollup.backlog_delta(dialect)))
-            .where(or_(TicketEvent.kind == "ticket.created", TicketEvent.kind == "status.changed"),
-                   TicketEvent.created_at >= rng.start)
+            .where(TicketEvent.kind.in_(BACKLOG_EVENTS), TicketEvent.created_at >= rng.start)
             .group_by(day)
         ).all()
         for d, n in rows:
