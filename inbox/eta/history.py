@@ -34,6 +34,8 @@ PRIOR_REPLIES = 5.0
 REPLY_DELAY_SAMPLES = 200
 MIX_HALF_LIFE = 7 * 86400.0
 CHANNELS = ("email", "social", "chat")
+SURGE_CLEAR = 2.0               # an hour's excess arrivals, in noise units, that starts a surge
+SURGE_OVER = 1.0                # ... and at or below which it has ended
 
 
 @dataclass(frozen=True)
@@ -290,7 +292,7 @@ class TeamHistory:
 
     def _excess(self, t: float, channel: str) -> tuple[float, float]:
         """Arrivals of the last hour beyond what the outlook expected, and that excess in
-        units of Poisson noise (2 and more: clearly a surge, not a busy hour)."""
+        units of Poisson noise (``SURGE_CLEAR`` and more: a surge, not a busy hour)."""
         times = self._recent_arrivals[channel]
         while times and times[0] < t - 3600:
             times.popleft()
@@ -303,13 +305,13 @@ class TeamHistory:
 
     def _track_surge(self, t: float, channel: str) -> None:
         """A surge begins with an hour clearly above the usual and ends with an hour no longer
-        above it by more than noise. How long it has lasted is the best guide to how long it will go on (an
-        outage that has run all morning is likely to run all afternoon), so the predictor lets
-        it fade no faster than it grew."""
+        above it by more than noise. How long it has lasted is the best guide to how long it
+        will go on (an outage that has run all morning is likely to run all afternoon), so the
+        predictor lets it fade no faster than it grew."""
         _excess, sigmas = self._excess(t, channel)
-        if sigmas <= 1.0:
+        if sigmas <= SURGE_OVER:
             self._surge_since.pop(channel, None)
-        elif sigmas >= 2.0 and channel not in self._surge_since:
+        elif sigmas >= SURGE_CLEAR and channel not in self._surge_since:
             self._surge_since[channel] = t - 3600.0
 
     def _surges(self, t: float) -> tuple[dict[str, float], dict[str, float]]:
@@ -320,7 +322,7 @@ class TeamHistory:
             excess, sigmas = self._excess(t, ch)
             rates[ch] = max(0.0, excess) / 3600.0
             since = self._surge_since.get(ch)
-            ages[ch] = t - since if sigmas >= 2.0 and since is not None else 0.0
+            ages[ch] = t - since if sigmas >= SURGE_CLEAR and since is not None else 0.0
         return rates, ages
 
     def outlook(self, t: float) -> Outlook:
