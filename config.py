@@ -161,6 +161,10 @@ class Config:
     QUEUE_BREACHING_SOON_MINUTES = _env_int("QUEUE_BREACHING_SOON_MINUTES", 30)
     PRESENCE_AWAY_AFTER_SECONDS = _env_int("PRESENCE_AWAY_AFTER_SECONDS", 15)
     PRESENCE_REASSIGN_GRACE_SECONDS = _env_int("PRESENCE_REASSIGN_GRACE_SECONDS", 60)
+    # Each web process stamps the workspace sockets it serves this often; a socket unstamped for
+    # PRESENCE_STALE_SECONDS belonged to a process that died, and is swept as if closed.
+    PRESENCE_HEARTBEAT_SECONDS = _env_int("PRESENCE_HEARTBEAT_SECONDS", 30)
+    PRESENCE_STALE_SECONDS = _env_int("PRESENCE_STALE_SECONDS", 90)
     ASSIGNMENT_ASYNC_CAPACITY = _env_int("ASSIGNMENT_ASYNC_CAPACITY", 25)
 
     # The promise: customers are told a wait that q of them (an admin setting, this default)

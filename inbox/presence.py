@@ -3,18 +3,30 @@
 Presence feeds automatic assignment, the promise module's capacity and the chat widget, all
 through :func:`online_agents`. Sockets are rows, not process memory, so an agent with two tabs on
 two web processes goes away only when both are closed.
+
+A web process that dies (killed, out of memory, a host lost) never runs its disconnect handlers,
+and its rows would keep their agents online, counted as capacity in every promise, for ever. So
+each process stamps the rows of the sockets it serves every ``PRESENCE_HEARTBEAT_SECONDS``, and the
+periodic job :func:`sweep_stale_sockets` treats a row unstamped for ``PRESENCE_STALE_SECONDS`` as
+closed. A live process whose row was swept (a pause longer than that) puts it back on its next
+stamp, as a reconnect would.
 """
 from __future__ import annotations
 
+import logging
+import threading
 from datetime import datetime, timedelta
 
-from flask import current_app
-from sqlalchemy import delete, func, select
+from flask import Flask, current_app
+from sqlalchemy import delete, func, select, update
 
+from config import Config
 from inbox import jobs, realtime
-from inbox.extensions import db
+from inbox.extensions import db, socketio
 from inbox.models import Agent, AgentSocket, AutoAway, utcnow
 from inbox.models.agents import PRESENCE
+
+log = logging.getLogger(__name__)
 
 
 class PresenceError(ValueError):
@@ -62,15 +74,21 @@ def set_presence(agent: Agent, state: str, *, now: datetime | None = None) -> Ag
 def socket_opened(agent: Agent, sid: str, *, now: datetime | None = None) -> Agent:
     """A workspace connected; an agent the system had set away is back online."""
     now = now or utcnow()
+    _note_socket(agent.id, sid, now)
+    db.session.commit()
+    _beat_for(current_app._get_current_object()).add(sid, agent.id)
+    return agent
+
+
+def _note_socket(agent_id: int, sid: str, now: datetime) -> None:
     if db.session.get(AgentSocket, sid) is None:
-        db.session.add(AgentSocket(sid=sid, agent_id=agent.id, connected_at=now))
-    auto = db.session.get(AutoAway, agent.id)
+        db.session.add(AgentSocket(sid=sid, agent_id=agent_id, connected_at=now, seen_at=now))
+    auto = db.session.get(AutoAway, agent_id)
     if auto is not None:
         db.session.delete(auto)
-        if agent.presence == "away":
+        agent = db.session.get(Agent, agent_id)
+        if agent is not None and agent.presence == "away":
             _change(agent, "online", now)
-    db.session.commit()
-    return agent
 
 
 def socket_closed(sid: str, *, now: datetime | None = None) -> Agent | None:
@@ -78,6 +96,7 @@ def socket_closed(sid: str, *, now: datetime | None = None) -> Agent | None:
     ``PRESENCE_AWAY_AFTER_SECONDS`` pass without one reopening (moving between pages closes one
     socket and opens another; that must not flap presence)."""
     now = now or utcnow()
+    _beat_for(current_app._get_current_object()).discard(sid)
     row = db.session.get(AgentSocket, sid)
     if row is None:
         return None
@@ -100,6 +119,89 @@ def away_if_gone(agent_id: int, now: datetime | None = None) -> bool:
         return False
     _go_away(agent, now or utcnow())
     return True
+
+
+@jobs.job("presence.sweep_stale", every=Config.PRESENCE_HEARTBEAT_SECONDS)
+def sweep_stale_sockets(now: datetime | None = None) -> int:
+    """Close the sockets no living process has stamped lately; their agents go away at once if
+    none is left (the grace for moving between pages has long passed). Returns how many."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=current_app.config["PRESENCE_STALE_SECONDS"])
+    stale = list(db.session.scalars(select(AgentSocket).where(AgentSocket.seen_at < cutoff)))
+    if not stale:
+        return 0
+    agent_ids = sorted({row.agent_id for row in stale})
+    for row in stale:
+        db.session.delete(row)
+    db.session.commit()
+    for agent_id in agent_ids:
+        agent = db.session.get(Agent, agent_id)
+        if agent is not None and agent.presence == "online" and not _has_sockets(agent):
+            _go_away(agent, now)
+    log.info("swept %d stale workspace socket(s) of agents %s", len(stale), agent_ids)
+    return len(stale)
+
+
+class _Heartbeat:
+    """This process's workspace sockets, stamped in the database while the process lives."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        self.sockets: dict[str, int] = {}      # sid -> agent id
+        self.lock = threading.Lock()
+        self.running = False
+
+    def add(self, sid: str, agent_id: int) -> None:
+        with self.lock:
+            self.sockets[sid] = agent_id
+            start = not self.running
+            self.running = True
+        if start:
+            socketio.start_background_task(self._run)
+
+    def discard(self, sid: str) -> None:
+        with self.lock:
+            self.sockets.pop(sid, None)
+
+    def stop(self) -> None:
+        """Forget every socket (the app is shutting down); the beat ends at its next wake."""
+        with self.lock:
+            self.sockets.clear()
+
+    def _run(self) -> None:
+        interval = self.app.config["PRESENCE_HEARTBEAT_SECONDS"]
+        while True:
+            socketio.sleep(interval)
+            with self.lock:
+                sockets = dict(self.sockets)
+                if not sockets:
+                    # Nothing to stamp: stop; the next socket opened starts a new beat.
+                    self.running = False
+                    return
+            try:
+                with self.app.app_context():
+                    self.stamp(sockets)
+            except Exception:
+                log.exception("could not stamp %d workspace socket(s)", len(sockets))
+
+    def stamp(self, sockets: dict[str, int]) -> None:
+        now = utcnow()
+        sids = list(sockets)
+        db.session.execute(update(AgentSocket).where(AgentSocket.sid.in_(sids)).values(seen_at=now))
+        present = set(db.session.scalars(select(AgentSocket.sid).where(AgentSocket.sid.in_(sids))))
+        with self.lock:
+            # Closed while we were stamping: not to be put back.
+            missing = [sid for sid in sids if sid not in present and sid in self.sockets]
+        for sid in missing:
+            _note_socket(sockets[sid], sid, now)
+        db.session.commit()
+
+
+def _beat_for(app: Flask) -> _Heartbeat:
+    beat = app.extensions.get("kept_presence_beat")
+    if beat is None:
+        beat = app.extensions.setdefault("kept_presence_beat", _Heartbeat(app))
+    return beat
 
 
 @jobs.job("presence.reassign_if_still_away")

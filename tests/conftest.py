@@ -107,6 +107,9 @@ def app(database: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterat
         yield application
         db.session.remove()
         application.extensions["kept_jobs"].stop()
+        beat = application.extensions.get("kept_presence_beat")
+        if beat is not None:
+            beat.stop()
         db.engine.dispose()
 
 

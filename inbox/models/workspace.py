@@ -67,13 +67,16 @@ class TeamAssignment(db.Model):
 
 class AgentSocket(db.Model):
     """One open workspace connection; an agent with none left is away. Kept in the database
-    because with several web processes no single process sees all of an agent's sockets."""
+    because with several web processes no single process sees all of an agent's sockets.
+    The process serving it stamps ``seen_at`` while it lives, so a row left by a process that
+    died without closing its sockets is recognised and swept."""
 
     __tablename__ = "agent_sockets"
 
     sid: Mapped[str] = mapped_column(String(64), primary_key=True)
     agent_id: Mapped[int] = mapped_column(ForeignKey("agents.id", ondelete="CASCADE"), index=True)
     connected_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
 
 
 class AutoAway(db.Model):
