@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from inbox.eta.backtest import replay
-from inbox.eta.calibration import Calibrator
+from inbox.eta.calibration import CALM_LEVEL, Calibrator
 from inbox.eta.simulate import Shift, Team, simulate
 
 
@@ -126,3 +126,38 @@ def test_a_widening_learnt_in_one_bad_spell_fades_once_forecasts_are_right_again
         now += 900.0
         cal.answered(f"good{i}", now - 900.0 + rng.expovariate(1 / 600.0))
     assert cal.dispersion("email") < 1.0 + (widened - 1.0) / 3
+
+
+def test_after_a_spell_of_misses_promises_stop_reaching_into_the_far_tail_once_they_are_kept():
+    """The window still remembers a spell of broken promises; the forecasts are right again.
+    Reading them at the 99.9th percentile the window asks for would pad every promise (days for
+    hours on a real queue), so once recent promises are kept the level stays within CALM_LEVEL."""
+    cal = Calibrator(0.9)
+    rng = random.Random(7)
+    now = 0.0
+
+    def stream(n: int, true_mean: float, believed_mean: float, tag: str) -> float:
+        nonlocal now
+        pending: list[tuple[float, str]] = []
+        kept = 0
+        for i in range(n):
+            now += 60.0
+            while pending and pending[0][0] <= now:
+                cal.answered(pending.pop(0)[1], now)
+            fc = Exponential(believed_mean)
+            level = cal.level("chat")
+            promise = fc.quantile(level)
+            cal.issued(f"{tag}{i}", "chat", fc, now, promise, level)
+            wait = rng.expovariate(1.0 / true_mean)
+            kept += wait <= promise
+            pending.append((now + wait, f"{tag}{i}"))
+            pending.sort()
+        return kept / n
+
+    stream(400, true_mean=900.0, believed_mean=200.0, tag="surge")
+    assert cal.level("chat") > CALM_LEVEL          # broken promises now: the far tail is read
+    after = stream(150, true_mean=200.0, believed_mean=200.0, tag="after")
+    c = cal._ch("chat")
+    assert c.values[int(0.9 * len(c.values))] > CALM_LEVEL   # the window alone would pad...
+    assert cal.level("chat") <= CALM_LEVEL                   # ...but promises are kept again
+    assert after >= 0.9

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from inbox.eta.history import TeamHistory
 from inbox.eta.predictor import LiveState, QueuedTicket, forecast_wait, sla_due
-from inbox.eta.simulate import Shift, Team, simulate
+from inbox.eta.simulate import TEAMS, Shift, Team, simulate
 from inbox.eta.trace import ABANDONED, AGENT_OFFLINE, AGENT_ONLINE, ARRIVAL, FIRST_REPLY, to_datetime
 from inbox.sla.calendar import BusinessCalendar
 
@@ -170,3 +170,56 @@ def test_a_surge_is_over_once_arrivals_are_back_to_usual():
     stats = history.stats(later)
     assert stats.surge_age["chat"] == 0.0
     assert stats.surge["chat"] <= 1 / 3600             # at most the one chat just in
+
+
+def _fed(team: Team, seed: int = 1) -> tuple[TeamHistory, datetime]:
+    trace = simulate(team, seed=seed)
+    history = TeamHistory(BusinessCalendar.from_spec(trace.calendar) if trace.calendar.get("hours") else None)
+    for e in trace.events:
+        at = to_datetime(e.t)
+        if e.kind == AGENT_ONLINE:
+            history.agent_online(at, e.agent)
+        elif e.kind == AGENT_OFFLINE:
+            history.agent_offline(at, e.agent)
+        elif e.kind == ARRIVAL:
+            history.arrival(at, e.ticket, e.channel, e.priority)
+        elif e.kind == FIRST_REPLY:
+            history.first_reply(at, e.ticket, e.agent)
+        elif e.kind == ABANDONED:
+            history.abandoned(at, e.ticket)
+    return history, to_datetime(trace.events[-1].t)
+
+
+def _handling_minutes(history: TeamHistory, at: datetime) -> tuple[float, dict[str, float]]:
+    stats = history.stats(at)
+    pooled = 1 / stats.service_rate / 60
+    return pooled, {ch: w * pooled for ch, w in stats.service_weight.items()}
+
+
+def test_handling_time_is_learned_on_a_large_team_where_timing_reply_pairs_reads_half():
+    """A 24/7 centre of 33 agents spending 4 minutes on every ticket: consecutive replies of one
+    agent are mostly the short tickets (the long ones see the queue change under them), so timing
+    them would read about 2 minutes and promise half the true wait in every queue."""
+    team = replace(TEAMS["contact-centre"], days=7)
+    history, end = _fed(team)
+    pooled, by_channel = _handling_minutes(history, end)
+    assert pooled == pytest.approx(4.0, rel=0.15)
+    assert by_channel["chat"] == pytest.approx(4.0, rel=0.15)
+
+
+def test_handling_times_differ_by_channel_as_the_teams_do():
+    history, end = _fed(replace(TEAMS["newyork-large"], days=21))
+    _pooled, minutes = _handling_minutes(history, end)
+    truth = TEAMS["newyork-large"].service_minutes       # email 12, social 8, chat 10
+    assert minutes["email"] == pytest.approx(truth["email"], rel=0.12)
+    assert minutes["email"] > minutes["chat"] > minutes["social"]
+
+
+def test_a_two_week_holiday_does_not_make_the_team_forget_its_pace():
+    """Knowledge of the pace fades with time worked, not with the calendar: after a fortnight
+    closed, the first morning back is forecast at the pace of the weeks before."""
+    history, _ = _fed(TEAMS["sydney-holidays"])
+    before = history.stats(datetime(2026, 12, 23, 5, 0, tzinfo=UTC))   # 16:00 in Sydney, last day
+    after = history.stats(datetime(2027, 1, 3, 20, 0, tzinfo=UTC))     # 07:00, first day back
+    assert after.service_rate == pytest.approx(before.service_rate, rel=0.02)
+    assert after.service_weight.keys() == before.service_weight.keys() != set()

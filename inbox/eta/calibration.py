@@ -37,6 +37,16 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 TAIL = 0.1
+# How far into its tail a forecast is read. After a bad spell (a surge the forecast did not see
+# coming) the window of outcomes is full of misses and asks for the 99.9th percentile; out there
+# the forecast's tail is its crudest part (a three-point spread of the service rate, a queue
+# outrunning capacity overnight), and reading it promised days for waits of hours: padding that
+# kept almost no more promises. So past CALM_LEVEL only while promises are being broken now: from
+# when more than 1 - q of the channel's latest RECENT matured promises missed, until fewer than
+# half that do (the gap keeps a forecast that needs its far tail from flapping in and out of it).
+CALM_LEVEL = 0.975
+MAX_LEVEL = 0.999
+RECENT = 50
 # A widening learnt in one bad spell (a surge the forecast did not see coming) fades with this
 # half-life, so good forecasts afterwards are not read far out in their tails for weeks.
 SPREAD_HALF_LIFE = 2 * 86400.0
@@ -64,6 +74,8 @@ class _Channel:
     values: list[float] = field(default_factory=list)     # sorted: window + late lower bounds
     shift: float = 0.0                                     # the adaptive conformal offset
     log_dispersion: float = 0.0
+    recent: deque[bool] = field(default_factory=lambda: deque(maxlen=RECENT))   # latest misses
+    missing: bool = False                                  # read past CALM_LEVEL
     updated: float = 0.0                                   # when log_dispersion last moved
     kept: int = 0
     scored: int = 0
@@ -99,10 +111,13 @@ class Calibrator:
         target = self.q if q is None else q
         wanted = target + (c.shift if q is None else 0.0)
         if len(c.values) < self.min_samples:
-            return min(max(wanted, 0.5), 0.995)
+            return min(max(wanted, 0.5), self._ceiling(c))
         vals = c.values
         i = min(len(vals) - 1, max(0, int(wanted * len(vals))))
-        return min(max(vals[i], 0.02), 0.999)
+        return min(max(vals[i], 0.02), self._ceiling(c))
+
+    def _ceiling(self, c: _Channel) -> float:
+        return MAX_LEVEL if c.missing else CALM_LEVEL
 
     def dispersion(self, channel: str) -> float:
         """How much wider than its own estimate the channel's forecasts should be."""
@@ -175,6 +190,12 @@ class Calibrator:
             c.shift -= self.step * self.q   # withdraw the lateness counted for a visitor who left
 
     def _adapt(self, c: _Channel, miss: bool) -> None:
+        c.recent.append(miss)
+        misses = sum(c.recent) / len(c.recent)
+        if misses > 1.0 - self.q and len(c.recent) == RECENT:
+            c.missing = True
+        elif misses < (1.0 - self.q) / 2:
+            c.missing = False
         c.shift += self.step * ((1.0 if miss else 0.0) - (1.0 - self.q))
         c.shift = min(max(c.shift, -self.max_shift), self.max_shift)
 

@@ -7,9 +7,11 @@ offline, arrivals, first replies, abandonments) and answers with plain values:
   are usually online and how many tickets of each channel usually arrive, learned from the
   same weekday (or, failing that, any day of the same open/closed kind) of past weeks in the
   team's local time, and from the declared business calendar when there is no history yet;
-* the service rate: first replies per agent-second while work was waiting;
+* handling time per channel, from spells when every agent was busy (:mod:`inbox.eta.service_times`),
+  forgetting in staffed time so that a closed fortnight does not erase it;
 * per channel: the delay from an agent taking a ticket to its first reply, the priority mix,
-  the share of tickets abandoned, and how far the last hour's arrivals ran above the usual.
+  the share of tickets abandoned (of those that had to wait in line, which is what a ticket
+  ahead in the queue is), and how far the last hour's arrivals ran above the usual.
 
 Nothing here looks ahead of the instant it is asked about.
 """
@@ -23,15 +25,23 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from inbox.eta.service_times import ServiceTimes
 from inbox.sla.calendar import BusinessCalendar
 
 SLOT = 900.0
 OUTLOOK_DAYS = 24               # long enough to see past a two-week holiday block
 PROFILE_WEEKS = 4               # how many past same-kind days feed a slot's average
-SERVICE_HALF_LIFE = 3 * 86400.0
+# The service rate forgets in *staffed* time (seconds with an agent online): a closed weekend or a
+# two-week holiday says nothing new about how fast agents work, so it must not erase what the
+# weeks before it said. One staffed day is about three working days of a nine-to-five team.
+SERVICE_HALF_LIFE = 86400.0
 PRIOR_SERVICE_SECONDS = 600.0   # a first reply every ten minutes per agent, until we know better
 PRIOR_REPLIES = 5.0
 REPLY_DELAY_SAMPLES = 200
+# The take-to-reply delay enters the wait as a mixture over these quantiles. Ten, not five: when
+# an agent is free the delay is the whole wait, and a promise at 0.9 must be able to fall between
+# the delay's 85th and 95th percentiles rather than jump from its 70th to its 90th.
+DELAY_POINTS = tuple((k + 0.5) / 10 for k in range(10))
 MIX_HALF_LIFE = 7 * 86400.0
 CHANNELS = ("email", "social", "chat")
 SURGE_CLEAR = 2.0               # an hour's excess arrivals, in noise units, that starts a surge
@@ -93,11 +103,23 @@ class _Decayed:
         return self.value * 0.5 ** ((t - self.t) / self.half_life)
 
 
+class _Both:
+    """Adds to two decayed sums at once."""
+
+    def __init__(self, a: _Decayed, b: _Decayed):
+        self.a, self.b = a, b
+
+    def add(self, t: float, x: float) -> None:
+        self.a.add(t, x)
+        self.b.add(t, x)
+
+
 @dataclass
 class _Ticket:
     channel: str
     arrived: float
     staffed: bool      # agents were online when it arrived
+    queued: bool       # ... and all of them busy, so it had to wait in line
 
 
 class TeamHistory:
@@ -110,13 +132,13 @@ class TeamHistory:
         self.online: dict[str, float] = {}
         self.waiting: dict[str, _Ticket] = {}
         self._t = -math.inf
+        self._staffed = 0.0         # seconds so far with at least one agent online
+        self._service = ServiceTimes(channels, SERVICE_HALF_LIFE, PRIOR_SERVICE_SECONDS,
+                                     PRIOR_REPLIES)
         self._first: float | None = None
         self._staff_slots: dict[date, list[float]] = defaultdict(lambda: [0.0] * 100)
         self._arrival_slots: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0.0] * 100)
-        self._last_reply: dict[str, tuple[float, str]] = {}     # agent -> (time, channel)
-        self._last_take: dict[str, float] = {}
-        self._gaps: dict[str, _Decayed] = {}
-        self._gap_counts: dict[str, _Decayed] = {}
+        self._last_take: dict[str, tuple[float, bool]] = {}   # agent -> (when, at a reply)
         self._took_on_return: dict[str, float] = {}
         self._delays: dict[str, deque[float]] = {ch: deque(maxlen=REPLY_DELAY_SAMPLES) for ch in channels}
         self._mix: dict[tuple[str, str], _Decayed] = {}
@@ -136,7 +158,7 @@ class TeamHistory:
             # Work was waiting, so the agent took a ticket at once: the delay to their next
             # first reply is the take-to-reply delay, otherwise unobservable.
             self._took_on_return[agent] = t
-            self._last_take[agent] = t
+            self._last_take[agent] = (t, False)
         else:
             self._last_take.pop(agent, None)
 
@@ -147,7 +169,8 @@ class TeamHistory:
 
     def arrival(self, at: datetime, ticket: str, channel: str, priority: str) -> None:
         t = self._advance(at)
-        self.waiting[ticket] = _Ticket(channel, t, bool(self.online))
+        self.waiting[ticket] = _Ticket(channel, t, bool(self.online),
+                                       bool(self.online) and len(self.waiting) >= len(self.online))
         self._arrival_slots[self._slot_key(t, channel)[0]][self._slot_key(t, channel)[1]] += 1
         self._mix.setdefault((channel, priority), _Decayed(MIX_HALF_LIFE)).add(t, 1.0)
         self._recent_arrivals.setdefault(channel, deque()).append(t)
@@ -155,22 +178,15 @@ class TeamHistory:
 
     def first_reply(self, at: datetime, ticket: str, agent: str | None) -> None:
         t = self._advance(at)
+        saturated = self._saturated()
         tk = self.waiting.pop(ticket, None)
         if tk is None:
             return
+        took = self._took_on_return.pop(agent, None) if agent is not None else None
+        if saturated and took is None:
+            self._service.replied(self._staffed, tk.channel)
         if agent is not None:
-            prev = self._last_reply.get(agent)
-            if prev is not None and agent in self.online and tk.arrived <= prev[0] and \
-                    prev[0] >= self.online[agent]:
-                # This ticket was already waiting when the agent sent the previous first reply,
-                # so the agent went straight from one ticket to the next: the two replies are
-                # one handling time apart (give or take the two take-to-reply delays).
-                ch = prev[1]
-                self._gaps.setdefault(ch, _Decayed(SERVICE_HALF_LIFE)).add(t, t - prev[0])
-                self._gap_counts.setdefault(ch, _Decayed(SERVICE_HALF_LIFE)).add(t, 1.0)
-            self._last_reply[agent] = (t, tk.channel)
-            self._last_take[agent] = t
-            took = self._took_on_return.pop(agent, None)
+            self._last_take[agent] = (t, True)
             if took is not None:
                 self._delays.setdefault(tk.channel, deque(maxlen=REPLY_DELAY_SAMPLES)).append(
                     min(t - took, t - tk.arrived))
@@ -187,7 +203,22 @@ class TeamHistory:
         key = (tk.channel, tk.staffed)
         total = self._ended.setdefault(("n", *key), _Decayed(MIX_HALF_LIFE))
         total.add(self._t, 1.0)
-        return self._ended.setdefault(key, _Decayed(MIX_HALF_LIFE))
+        counter = self._ended.setdefault(key, _Decayed(MIX_HALF_LIFE))
+        if tk.queued:
+            self._ended.setdefault(("n", tk.channel, "queued"), _Decayed(MIX_HALF_LIFE)).add(self._t, 1.0)
+            return _Both(counter, self._ended.setdefault((tk.channel, "queued"), _Decayed(MIX_HALF_LIFE)))
+        return counter
+
+    def _free_chance(self, t: float, agent: str, handling: float, after_reply: float) -> float:
+        last = self._last_take.get(agent)
+        if last is None:
+            return 1.0
+        when, at_reply = last
+        return 1.0 - math.exp(-(t - when) / (after_reply if at_reply else handling))
+
+    def _saturated(self) -> bool:
+        """More tickets unanswered than agents online: some ticket is untaken, so nobody is idle."""
+        return bool(self.online) and len(self.waiting) > len(self.online)
 
     def longest_wait(self, at: datetime) -> float:
         """Seconds the oldest waiting ticket has waited (0 when none is waiting)."""
@@ -205,6 +236,9 @@ class TeamHistory:
             n = len(self.online)
             if n:
                 self._accumulate_staff(self._t, t, n)
+                self._staffed += t - self._t
+                if self._saturated():
+                    self._service.worked(self._staffed, n * (t - self._t))
         self._t = max(self._t, t)
         return t
 
@@ -226,40 +260,28 @@ class TeamHistory:
 
     def stats(self, at: datetime) -> RecentStats:
         t = at.timestamp()
-        replies = sum(c.at(t) for c in self._gap_counts.values())
-        busy_s = sum(g.at(t) for g in self._gaps.values())
-        mu = (replies + PRIOR_REPLIES) / (busy_s + PRIOR_REPLIES * PRIOR_SERVICE_SECONDS)
-        # An agent idle since coming online is free; one who replied (or took work) e seconds
-        # ago is still handling it with probability exp(-μe).
-        free = tuple(1.0 - math.exp(-mu * (t - self._last_take[a])) if a in self._last_take else 1.0
-                     for a in self.online)
+        staffed = self._staffed + (max(0.0, t - self._t) if self.online else 0.0)
+        pooled = self._service.pooled(staffed)
+        mu = 1.0 / pooled
+        # An agent idle since coming online is free; one who took work e seconds ago is still
+        # handling it with probability exp(-e/s̄), and one who sent a first reply e seconds ago
+        # with exp(-e/(s̄ - d̄)): the reply comes a take-to-reply delay d into the handling.
+        delays = [x for d in self._delays.values() for x in d]
+        after_reply = max(pooled - (sum(delays) / len(delays) if delays else 0.0), 0.1 * pooled)
+        free = tuple(self._free_chance(t, a, pooled, after_reply) for a in self.online)
         surges, surge_ages = self._surges(t)
         return RecentStats(
             service_rate=mu,
-            service_replies=replies,
+            service_replies=self._service.evidence(staffed),
             reply_delays=self._reply_delay_points(),
             class_mix=self._class_mix(t),
             abandon_share=self._abandon_shares(t),
             surge=surges,
             surge_age=surge_ages,
             free_chances=free,
-            service_weight=self._service_weights(t),
+            service_weight={ch: v / pooled for ch, v in self._service.by_channel(staffed).items()},
             outlook=self.outlook(t),
         )
-
-    def _service_weights(self, t: float) -> dict[str, float]:
-        means = {}
-        total = count = 0.0
-        for ch, g in self._gaps.items():
-            n = self._gap_counts[ch].at(t)
-            if n >= 10:
-                means[ch] = g.at(t) / n
-                total += g.at(t)
-                count += n
-        if not count:
-            return {}
-        avg = total / count
-        return {ch: m / avg for ch, m in means.items()}
 
     def _reply_delay_points(self) -> dict[str, tuple[float, ...]]:
         pooled = sorted(x for d in self._delays.values() for x in d)
@@ -267,8 +289,7 @@ class TeamHistory:
         for ch in self.channels:
             own = sorted(self._delays.get(ch, ()))
             sample = own if len(own) >= 8 else pooled
-            # Five quantiles stand in for the whole distribution in the wait mixture.
-            out[ch] = tuple(sample[int(p * len(sample))] for p in (0.1, 0.3, 0.5, 0.7, 0.9)) \
+            out[ch] = tuple(sample[int(p * len(sample))] for p in DELAY_POINTS) \
                 if sample else ()
         return out
 
@@ -284,8 +305,10 @@ class TeamHistory:
     def _abandon_shares(self, t: float) -> dict[str, float]:
         out = {}
         for ch in self.channels:
-            ab = self._ended.get((ch, True))
-            n = self._ended.get(("n", ch, True))
+            queued = self._ended.get(("n", ch, "queued"))
+            kind = "queued" if queued is not None and queued.at(t) >= 5.0 else True
+            ab = self._ended.get((ch, kind))
+            n = self._ended.get(("n", ch, kind))
             # One pseudo-ticket of each outcome keeps a new team from an all-or-nothing share.
             out[ch] = ((ab.at(t) if ab else 0.0) + 0.05) / ((n.at(t) if n else 0.0) + 1.0)
         return out

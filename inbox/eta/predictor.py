@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from inbox.eta.history import Outlook, RecentStats
+from inbox.eta.history import DELAY_POINTS, Outlook, RecentStats
 
 # The trace teams' queue discipline: due = arrival + target × priority scale (wall clock).
 TARGET_SECONDS = {"chat": 300.0, "social": 3600.0, "email": 28800.0}
@@ -256,7 +256,7 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
 def _prior_delays(mu: float) -> tuple[float, ...]:
     """Without observations, a first reply is assumed to come within a third of a service."""
     mean = 0.3 / mu
-    return tuple(-mean * math.log(1 - p) for p in (0.1, 0.3, 0.5, 0.7, 0.9))
+    return tuple(-mean * math.log(1 - p) for p in DELAY_POINTS)
 
 
 def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outlook) -> _Clock:
