@@ -161,3 +161,37 @@ def test_after_a_spell_of_misses_promises_stop_reaching_into_the_far_tail_once_t
     assert c.values[int(0.9 * len(c.values))] > CALM_LEVEL   # the window alone would pad...
     assert cal.level("chat") <= CALM_LEVEL                   # ...but promises are kept again
     assert after >= 0.9
+
+
+def test_misses_of_a_spell_stay_counted_until_kept_promises_have_paid_them_back():
+    """Three hundred promises broken in a row (a surge nobody foresaw), then weeks of forecasts
+    that are right. Over the whole run the channel still keeps close to q: the misses are not
+    forgotten once the offset reaches its bound, the next promises are read a little higher
+    until they are paid back, and then the offset returns to near zero."""
+    cal = Calibrator(0.9)
+    now = 0.0
+    kept: list[bool] = []
+    for i in range(300):
+        fc = Exponential(60.0)
+        level = cal.level("email")
+        cal.issued(f"bad{i}", "email", fc, now, fc.quantile(level), level)
+        now += 300.0
+        cal.answered(f"bad{i}", now)
+        kept.append(False)
+    rng = random.Random(3)
+    pending: list[tuple[float, str]] = []
+    for i in range(6000):
+        while pending and pending[0][0] <= now:
+            at, tk = pending.pop(0)
+            cal.answered(tk, at)
+        fc = Exponential(600.0)
+        level = cal.level("email")
+        promise = fc.quantile(level)
+        cal.issued(f"good{i}", "email", fc, now, promise, level)
+        wait = rng.expovariate(1 / 600.0)
+        pending.append((now + wait, f"good{i}"))
+        pending.sort()
+        kept.append(wait <= promise)
+        now += 120.0
+    assert sum(kept) / len(kept) == pytest.approx(0.9, abs=0.01)
+    assert abs(cal._ch("email").shift) < 0.02

@@ -19,7 +19,11 @@ must not be read far out in their tails for weeks.
 
 On top, an adaptive conformal step (Gibbs & Candès 2021, "Adaptive Conformal Inference Under
 Distribution Shift") nudges the quantile read from the window by ``γ·(miss − (1 − q))`` after
-every outcome, so the long-run kept share tracks ``q`` even when the window lags a shift.
+every outcome, so the long-run kept share tracks ``q`` even when the window lags a shift. The
+sum of those steps is kept whole and only the offset applied is bounded: ACI's long-run
+guarantee rests on every miss staying counted until kept promises have paid it back. Clamping
+the sum itself forgot the misses of a surge beyond the bound, and email, whose outcomes come
+hours after the promise, settled a point or two below ``q`` for good.
 
 Feedback is strictly causal and uses censoring: an outcome is known when the first reply
 comes, and a still-waiting ticket is known to be late as soon as its promise runs out (its PIT
@@ -73,6 +77,7 @@ class _Channel:
     window: deque[float] = field(default_factory=deque)   # matured PIT values, oldest first
     values: list[float] = field(default_factory=list)     # sorted: window + late lower bounds
     shift: float = 0.0                                     # the adaptive conformal offset
+    integral: float = 0.0                                  # the sum of its steps, unbounded
     log_dispersion: float = 0.0
     recent: deque[bool] = field(default_factory=lambda: deque(maxlen=RECENT))   # latest misses
     missing: bool = False                                  # read past CALM_LEVEL
@@ -187,7 +192,7 @@ class Calibrator:
         if p is not None and p.late:
             c = self._ch(p.channel)
             _remove(c.values, p.level)
-            c.shift -= self.step * self.q   # withdraw the lateness counted for a visitor who left
+            self._step(c, -self.q)   # withdraw the lateness counted for a visitor who left
 
     def _adapt(self, c: _Channel, miss: bool) -> None:
         c.recent.append(miss)
@@ -196,8 +201,11 @@ class Calibrator:
             c.missing = True
         elif misses < (1.0 - self.q) / 2:
             c.missing = False
-        c.shift += self.step * ((1.0 if miss else 0.0) - (1.0 - self.q))
-        c.shift = min(max(c.shift, -self.max_shift), self.max_shift)
+        self._step(c, (1.0 if miss else 0.0) - (1.0 - self.q))
+
+    def _step(self, c: _Channel, error: float) -> None:
+        c.integral += self.step * error
+        c.shift = min(max(c.integral, -self.max_shift), self.max_shift)
 
     def kept_share(self, channel: str) -> float | None:
         c = self._channels.get(channel)
