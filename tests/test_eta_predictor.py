@@ -223,3 +223,30 @@ def test_a_two_week_holiday_does_not_make_the_team_forget_its_pace():
     after = history.stats(datetime(2027, 1, 3, 20, 0, tzinfo=UTC))     # 07:00, first day back
     assert after.service_rate == pytest.approx(before.service_rate, rel=0.02)
     assert after.service_weight.keys() == before.service_weight.keys() != set()
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_a_small_team_that_often_misses_an_agent_expects_some_days_to_be_short(seed):
+    """Three agents, each away one day in four: a quarter of days or more run at two thirds.
+    The outlook's staffing levels say so (lopsided, not a symmetric spread); a team that is
+    always in full expects every day to be like the usual."""
+    full, end = _fed(replace(TEAM, days=21, absence=0.0), seed)
+    assert all(f == pytest.approx(1.0, abs=0.05) for f, _ in full.stats(end).outlook.staff_levels)
+    short, end = _fed(replace(TEAM, days=21, absence=0.25), seed)
+    levels = short.stats(end).outlook.staff_levels
+    assert sum(w for _, w in levels) == pytest.approx(1.0)
+    assert sum(f * w for f, w in levels) == pytest.approx(1.0, abs=0.02)
+    (low, low_weight), *_, (high, _) = levels
+    assert low < 0.75 and low_weight == pytest.approx(1 / 6)
+    assert high > 1.2
+
+
+def test_work_left_for_tomorrow_is_promised_later_when_tomorrow_may_be_short(tuesday_morning):
+    history, _ = tuesday_morning
+    evening = datetime(2026, 3, 31, 15, 30, tzinfo=UTC)       # 17:30 in Berlin
+    state = state_at(history, evening, ahead=60)
+    even = replace(state.stats.outlook, staff_levels=((1.0, 1.0),))
+    lopsided = replace(state.stats.outlook, staff_levels=((0.67, 1 / 6), (1.0, 2 / 3), (1.33, 1 / 6)))
+    at = {name: forecast_wait(replace(state, stats=replace(state.stats, outlook=ol))).quantile(0.9)
+          for name, ol in (("even", even), ("lopsided", lopsided))}
+    assert at["lopsided"] > at["even"] + 1800

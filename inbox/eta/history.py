@@ -46,6 +46,9 @@ MIX_HALF_LIFE = 7 * 86400.0
 CHANNELS = ("email", "social", "chat")
 SURGE_CLEAR = 2.0               # an hour's excess arrivals, in noise units, that starts a surge
 SURGE_OVER = 1.0                # ... and at or below which it has ended
+# A future day's staffing, as three levels: the lowest sixth of recent days, the middle two
+# thirds, the highest sixth (the weights of a three-point Gauss–Hermite rule, as for the rate).
+STAFF_BANDS = ((0.0, 1 / 6), (1 / 6, 5 / 6), (5 / 6, 1.0))
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,8 @@ class Outlook:
     arrivals: Mapping[str, tuple[float, ...]]
     arrivals_cum: Mapping[str, tuple[float, ...]]
     learned: bool
-    staff_spread: float = 0.0                 # day-to-day relative spread of staffed hours
+    # How a future day's staffed hours may turn out, relative to the usual: (factor, chance).
+    staff_levels: tuple[tuple[float, float], ...] = ((1.0, 1.0),)
 
     def slot_at(self, t: float) -> int:
         return min(max(bisect.bisect_right(self.bounds, t) - 1, 0), len(self.staff) - 1)
@@ -426,31 +430,30 @@ class TeamHistory:
             arrivals={ch: tuple(v) for ch, v in arrivals.items()},
             arrivals_cum={ch: _running(v) for ch, v in arrivals.items()},
             learned=learned,
-            staff_spread=self._staff_spread(today),
+            staff_levels=self._staff_levels(today),
         )
 
-    def _staff_spread(self, today: date) -> float:
-        """Relative spread of agent-hours between recent staffed days: absences and overtime
-        make a future day's capacity uncertain, the more so the smaller the team."""
-        totals = []
+    def _staff_levels(self, today: date) -> tuple[tuple[float, float], ...]:
+        """Recent staffed days' agent-hours over the mean of days like them, as three levels:
+        the mean of the lowest sixth, of the middle two thirds and of the highest sixth.
+
+        Absences make a future day's capacity uncertain and lopsided: in a team of three, one
+        agent off is a day at two thirds, and it happens on a quarter of days. A symmetric spread
+        fitted to the variance puts too little weight that low; the days themselves do not.
+        """
+        by_kind: dict[tuple, list[float]] = {}
         for k in range(1, 7 * PROFILE_WEEKS + 1):
             day = today - timedelta(days=k)
             kind = self._day_kind(day)
             if kind and day in self._staff_slots:
                 total = sum(self._staff_slots[day])
                 if total > 0:
-                    totals.append((kind, total))
-        by_kind: dict[tuple, list[float]] = {}
-        for kind, total in totals:
-            by_kind.setdefault(kind, []).append(total)
-        num = den = 0.0
-        for values in by_kind.values():
-            if len(values) >= 3:
-                mean = sum(values) / len(values)
-                var = sum((v - mean) ** 2 for v in values) / (len(values) - 1)
-                num += var / (mean * mean) * len(values)
-                den += len(values)
-        return math.sqrt(num / den) if den else 0.0
+                    by_kind.setdefault(kind, []).append(total)
+        ratios = sorted(v / (sum(vals) / len(vals)) for vals in by_kind.values() if len(vals) >= 3
+                        for v in vals)
+        if len(ratios) < 6:
+            return ((1.0, 1.0),)
+        return tuple((_band_mean(ratios, a, b), b - a) for a, b in STAFF_BANDS)
 
     def _open_mask(self, day_start: float, n_slots: int) -> list[float]:
         mask = [0.0] * n_slots
@@ -463,6 +466,16 @@ class TeamHistory:
                 lo, hi = max(s_sec, k * SLOT), min(e_sec, (k + 1) * SLOT)
                 mask[k] += max(0.0, hi - lo) / SLOT
         return mask
+
+
+def _band_mean(sorted_values: list[float], a: float, b: float) -> float:
+    """The mean of the values between quantiles ``a`` and ``b``, fractional ends weighted."""
+    n = len(sorted_values)
+    lo, hi = a * n, b * n
+    total = 0.0
+    for i, v in enumerate(sorted_values):
+        total += v * max(0.0, min(hi, i + 1) - max(lo, i))
+    return total / (hi - lo)
 
 
 def _running(values) -> tuple[float, ...]:

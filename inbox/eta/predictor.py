@@ -16,7 +16,9 @@ that arrives later with an earlier due time and jumps ahead. With ``k`` tickets 
   fall after ours;
 * the take time ``S`` therefore satisfies ``Gamma(k + J(S)) ≤ M(S)``, evaluated with the
   Wilson–Hilferty approximation to the gamma distribution (Wilson & Hilferty 1931), mixed over
-  a three-point Gauss–Hermite spread of ``μ`` for what we do not know about the rate;
+  a three-point Gauss–Hermite spread of ``μ`` for what we do not know about the rate, and over
+  three levels of how fully staffed the usual hours beyond the next three turn out (recent days'
+  agent-hours against the usual: a small team one agent short is a day at two thirds);
 * the first reply follows the take after a take-to-reply delay, mixed over its learned
   quantiles for the ticket's channel.
 
@@ -128,6 +130,13 @@ class _Clock:
     def _far(self, t: float) -> float:
         return sum(k * _running_at(self.far_bounds, cum, t) for k, cum in self.far)
 
+    def split(self, t: float) -> tuple[float, float]:
+        """``at(t)`` as (the amount up to the end of the explicit hours, the usual beyond)."""
+        nb = self.near_bounds
+        if t < nb[-1]:
+            return self.at(t), 0.0
+        return self.near_cum[-1], self._far(t) - self._far(nb[-1])
+
     def at(self, t: float) -> float:
         nb = self.near_bounds
         if t <= nb[0]:
@@ -147,7 +156,8 @@ class WaitForecast:
 
     def __init__(self, now: float, immediate: float, backlog: float, capacity: _Clock,
                  jumps: list[tuple[float, float, _Clock]], reply_delays: Sequence[float],
-                 rate_spread: float, dispersion: float = 1.0):
+                 rate_spread: float, dispersion: float = 1.0,
+                 staff_levels: Sequence[tuple[float, float]] = ((1.0, 1.0),)):
         self.now = now
         self.immediate = immediate        # P(an idle agent takes the ticket on arrival)
         self.backlog = backlog            # work (in average tickets) before the take, if not
@@ -160,6 +170,7 @@ class WaitForecast:
         self._coarse = tuple((d[i] + d[min(i + 1, len(d) - 1)]) / 2 for i in range(0, len(d), 2))
         self._mult = tuple((math.exp(rate_spread * dispersion * z), w) for z, w in _GH)
         self._dispersion2 = dispersion * dispersion
+        self._staff = tuple(staff_levels)
 
     def take_cdf(self, s: float) -> float:
         """P(an agent has taken the ticket by epoch second ``s``)."""
@@ -171,8 +182,8 @@ class WaitForecast:
         """P(taken by ``s``) for a ticket no idle agent took on arrival."""
         if s < self.now or self.immediate >= 1.0:
             return 0.0
-        m = self._capacity.at(s)
-        if m <= 0.0:
+        near, usual = self._capacity.split(s)
+        if near + usual <= 0.0:
             return 0.0
         n = self.backlog
         jumped = 0.0
@@ -183,7 +194,9 @@ class WaitForecast:
         # itself Poisson, and the usual arrival rate is only known to about JUMP_SPREAD.
         var = (n + jumped + (JUMP_SPREAD * jumped) ** 2) * self._dispersion2
         shape, scale = n * n / var, var / n
-        return sum(w * _gamma_cdf(shape, m * k / scale) for k, w in self._mult)
+        # Beyond the next hours, staffing is the usual times how full a day turns out.
+        return sum(wf * w * _gamma_cdf(shape, (near + f * usual) * k / scale)
+                   for f, wf in self._staff for k, w in self._mult)
 
     def cdf(self, wait: float) -> float:
         # Taken at once by an idle agent, the wait is the take-to-reply delay alone.
@@ -261,8 +274,9 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
 
     capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol)
     jumps = _jump_ins(state, now, due)
-    spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2 + ol.staff_spread ** 2)
-    return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread, dispersion)
+    spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2)
+    return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread, dispersion,
+                        ol.staff_levels)
 
 
 def _prior_delays(mu: float) -> tuple[float, ...]:
