@@ -122,3 +122,24 @@ def test_the_backtest_runs_standalone_as_a_module(small_trace):
                          check=True, capture_output=True, text=True, cwd=REPO, timeout=300)
     scores = json.loads(out.stdout)
     assert {"kept", "queue_erlang", "static", "last_to_enter_service"} <= set(scores)
+
+
+def test_a_history_without_presence_events_still_gets_honest_promises():
+    """Some systems log replies but not when agents log in. Agents are then known by their
+    replies; without that, nobody would ever be online and every promise would run to the
+    horizon (kept, but padded a thousandfold)."""
+    from dataclasses import replace
+
+    from inbox.eta.backtest import KEPT
+    from inbox.eta.simulate import TEAMS
+    from inbox.eta.trace import Trace
+
+    full = simulate(replace(TEAMS["berlin-surge"], days=14), seed=1)
+    trace = Trace(calendar=full.calendar,
+                  events=tuple(e for e in full.events if e.kind not in ("agent_online", "agent_offline")))
+    scores = replay(trace, 0.9).scores
+    kept = scores[KEPT]
+    best = min(s.pinball_min for name, s in scores.items() if name != KEPT)
+    assert 0.86 <= kept.kept <= 0.94
+    assert kept.padding is not None and kept.padding < 3.0
+    assert kept.pinball_min < best

@@ -87,6 +87,7 @@ def replay(trace: Trace, q: float = 0.9) -> BacktestResult:
     for e in trace.events:
         at = to_datetime(e.t)
         promiser.advance(at)
+        history.advance(at)
         if e.kind == AGENT_ONLINE:
             history.agent_online(at, e.agent)
         elif e.kind == AGENT_OFFLINE:

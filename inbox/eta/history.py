@@ -44,6 +44,11 @@ REPLY_DELAY_SAMPLES = 200
 DELAY_POINTS = tuple((k + 0.5) / 10 for k in range(10))
 MIX_HALF_LIFE = 7 * 86400.0
 CHANNELS = ("email", "social", "chat")
+# A history without presence events (a system that logs only replies) still shows who works: an
+# agent counts as online from a first reply until IDLE_HANDLINGS handling times (at least
+# MIN_IDLE) pass without another.
+IDLE_HANDLINGS = 4.0
+MIN_IDLE = 900.0
 SURGE_CLEAR = 2.0               # an hour's excess arrivals, in noise units, that starts a surge
 SURGE_OVER = 1.0                # ... and at or below which it has ended
 # A future day's staffing, as three levels: the lowest sixth of recent days, the middle two
@@ -134,6 +139,8 @@ class TeamHistory:
         self.tz = ZoneInfo(calendar.timezone) if calendar is not None else ZoneInfo("UTC")
         self.channels = channels
         self.online: dict[str, float] = {}
+        self._presence_logged = False
+        self._seen_replying: dict[str, float] = {}    # agent -> last reply, without presence events
         self.waiting: dict[str, _Ticket] = {}
         self._t = -math.inf
         self._staffed = 0.0         # seconds so far with at least one agent online
@@ -155,8 +162,20 @@ class TeamHistory:
 
     # -- events ----------------------------------------------------------------------------
 
+    def advance(self, at: datetime) -> None:
+        """Bring the record up to ``at`` (agents seen only by their replies may have gone)."""
+        self._advance(at)
+
+    def _presence(self) -> None:
+        if not self._presence_logged:
+            self._presence_logged = True
+            for agent in self._seen_replying:
+                self.online.pop(agent, None)
+            self._seen_replying.clear()
+
     def agent_online(self, at: datetime, agent: str) -> None:
         t = self._advance(at)
+        self._presence()
         self.online[agent] = t
         if self.waiting:
             # Work was waiting, so the agent took a ticket at once: the delay to their next
@@ -168,6 +187,7 @@ class TeamHistory:
 
     def agent_offline(self, at: datetime, agent: str) -> None:
         self._advance(at)
+        self._presence()
         self.online.pop(agent, None)
         self._took_on_return.pop(agent, None)
 
@@ -184,6 +204,9 @@ class TeamHistory:
         t = self._advance(at)
         saturated = self._saturated()
         tk = self.waiting.pop(ticket, None)
+        if agent is not None and not self._presence_logged:
+            self.online.setdefault(agent, t)
+            self._seen_replying[agent] = t
         if tk is None:
             return
         took = self._took_on_return.pop(agent, None) if agent is not None else None
@@ -237,14 +260,32 @@ class TeamHistory:
         if self._first is None:
             self._first = t
         elif t > self._t:
-            n = len(self.online)
-            if n:
-                self._accumulate_staff(self._t, t, n)
-                self._staffed += t - self._t
-                if self._saturated():
-                    self._service.worked(self._staffed, n * (t - self._t))
+            if self._seen_replying:
+                self._forget_idle(t)
+            self._pass(self._t, t)
         self._t = max(self._t, t)
         return t
+
+    def _pass(self, a: float, b: float) -> None:
+        n = len(self.online)
+        if n:
+            self._accumulate_staff(a, b, n)
+            self._staffed += b - a
+            if self._saturated():
+                self._service.worked(self._staffed, n * (b - a))
+
+    def _forget_idle(self, t: float) -> None:
+        """Agents seen only by their replies are gone once a few handling times pass quietly."""
+        idle = max(MIN_IDLE, IDLE_HANDLINGS * self._service.pooled(self._staffed))
+        for agent, last in sorted(self._seen_replying.items(), key=lambda kv: kv[1]):
+            gone = last + idle
+            if gone >= t:
+                break
+            if gone > self._t:
+                self._pass(self._t, gone)
+                self._t = gone
+            self.online.pop(agent, None)
+            del self._seen_replying[agent]
 
     def _slot_key(self, t: float, channel: str | None = None) -> tuple[date, int]:
         local = datetime.fromtimestamp(t, self.tz)

@@ -74,6 +74,7 @@ class Replay:
     def apply(self, e: TraceEvent) -> None:
         at = to_datetime(e.t)
         self.promiser.advance(at)
+        self.history.advance(at)
         self.events += 1
         if e.kind == AGENT_ONLINE:
             self.history.agent_online(at, e.agent)
