@@ -116,26 +116,33 @@ class _Clock:
     """A cumulative amount from ``now``: explicit over the next hours, then running totals
     shared by all predictions of the day (outlook columns), each times a factor."""
 
-    __slots__ = ("far", "far_bounds", "memory", "near_bounds", "near_cum", "offset", "surge")
+    __slots__ = ("far", "far_bounds", "far_end", "memory", "near_bounds", "near_cum", "offset", "surge")
 
     def __init__(self, near_bounds: list[float], near_cum: list[float],
                  far_bounds: Sequence[float], far: Sequence[tuple[float, Sequence[float]]],
                  surge: float = 0.0, memory: float = SURGE_MEMORY):
         self.near_bounds, self.near_cum = near_bounds, near_cum
         self.far_bounds, self.far = far_bounds, far
-        self.offset = near_cum[-1] - self._far(near_bounds[-1])
+        self.far_end = self._far(near_bounds[-1])
+        self.offset = near_cum[-1] - self.far_end
         self.surge = surge     # extra arrivals per second now, fading over ``memory`` seconds
         self.memory = memory
 
     def _far(self, t: float) -> float:
-        return sum(k * _running_at(self.far_bounds, cum, t) for k, cum in self.far)
+        fb = self.far_bounds
+        if t <= fb[0] or t >= fb[-1]:
+            return sum(k * _running_at(fb, cum, t) for k, cum in self.far)
+        # The columns share their slot bounds: find the slot once (this is the hot loop).
+        i = bisect.bisect_right(fb, t) - 1
+        x = (t - fb[i]) / (fb[i + 1] - fb[i])
+        return sum(k * (cum[i] + (cum[i + 1] - cum[i]) * x) for k, cum in self.far)
 
     def split(self, t: float) -> tuple[float, float]:
         """``at(t)`` as (the amount up to the end of the explicit hours, the usual beyond)."""
         nb = self.near_bounds
         if t < nb[-1]:
             return self.at(t), 0.0
-        return self.near_cum[-1], self._far(t) - self._far(nb[-1])
+        return self.near_cum[-1], self._far(t) - self.far_end
 
     def at(self, t: float) -> float:
         nb = self.near_bounds
@@ -162,7 +169,12 @@ class WaitForecast:
         self.immediate = immediate        # P(an idle agent takes the ticket on arrival)
         self.backlog = backlog            # work (in average tickets) before the take, if not
         self._capacity = capacity
-        self._jumps = jumps               # (cutoff, weight, expected arrivals of a channel)
+        # Jump-ins per arrivals clock: the clock, and its classes' (cutoff, weight, count by the
+        # cutoff). A class stops jumping in at its cutoff, so past it the count is fixed.
+        by_clock: dict[int, tuple[_Clock, list[tuple[float, float, float]]]] = {}
+        for cutoff, weight, clock in jumps:
+            by_clock.setdefault(id(clock), (clock, []))[1].append((cutoff, weight, clock.at(cutoff)))
+        self._jumps = tuple(by_clock.values())
         self._delays = tuple(reply_delays) or (0.0,)
         # Behind a queue the delay is a small addition to a long take time, and half the points
         # (pairs averaged) convolve it as well at half the cost of the whole forecast.
@@ -171,6 +183,8 @@ class WaitForecast:
         self._mult = tuple((math.exp(rate_spread * dispersion * z), w) for z, w in _GH)
         self._dispersion2 = dispersion * dispersion
         self._staff = tuple(staff_levels)
+        # (wait, cdf) pairs already computed, so a second quantile starts where the first left off.
+        self._probes: list[tuple[float, float]] = []
 
     def take_cdf(self, s: float) -> float:
         """P(an agent has taken the ticket by epoch second ``s``)."""
@@ -187,14 +201,23 @@ class WaitForecast:
             return 0.0
         n = self.backlog
         jumped = 0.0
-        for cutoff, weight, clock in self._jumps:
-            jumped += weight * clock.at(min(s, cutoff))
+        for clock, classes in self._jumps:
+            by_s = None
+            for cutoff, weight, by_cutoff in classes:
+                if s < cutoff:
+                    if by_s is None:
+                        by_s = clock.at(s)
+                    jumped += weight * by_s
+                else:
+                    jumped += weight * by_cutoff
         n += jumped
         # The work to get through is uncertain beyond the handling times: how many jump in is
         # itself Poisson, and the usual arrival rate is only known to about JUMP_SPREAD.
         var = (n + jumped + (JUMP_SPREAD * jumped) ** 2) * self._dispersion2
         shape, scale = n * n / var, var / n
         # Beyond the next hours, staffing is the usual times how full a day turns out.
+        if not usual:
+            return sum(w * _gamma_cdf(shape, near * k / scale) for k, w in self._mult)
         return sum(wf * w * _gamma_cdf(shape, (near + f * usual) * k / scale)
                    for f, wf in self._staff for k, w in self._mult)
 
@@ -210,20 +233,29 @@ class WaitForecast:
     def quantile(self, p: float) -> float:
         """The smallest wait (seconds) with ``cdf(wait) ≥ p``, to within a second or 0.2 %."""
         p = min(max(p, 1e-6), 1 - 1e-9)
-        lo, hi = 0.0, 60.0
-        if self.cdf(lo) >= p:
+        if self._probe(0.0) >= p:
             return 0.0
-        while self.cdf(hi) < p:
-            lo, hi = hi, hi * 2.0
-            if hi > HORIZON:
-                return HORIZON
+        # Start from the tightest bracket earlier searches on this forecast left.
+        lo = max((w for w, c in self._probes if c < p), default=0.0)
+        known = min((w for w, c in self._probes if c >= p), default=None)
+        hi = known if known is not None else max(60.0, 2.0 * lo)
+        if known is None:
+            while self._probe(hi) < p:
+                lo, hi = hi, hi * 2.0
+                if hi > HORIZON:
+                    return HORIZON
         while hi - lo > max(1.0, 0.002 * hi):
             mid = 0.5 * (lo + hi)
-            if self.cdf(mid) >= p:
+            if self._probe(mid) >= p:
                 hi = mid
             else:
                 lo = mid
         return hi
+
+    def _probe(self, wait: float) -> float:
+        c = self.cdf(wait)
+        self._probes.append((wait, c))
+        return c
 
 
 def _at_least(chances: Sequence[float], k: int) -> float:
