@@ -250,3 +250,16 @@ def test_work_left_for_tomorrow_is_promised_later_when_tomorrow_may_be_short(tue
     at = {name: forecast_wait(replace(state, stats=replace(state.stats, outlook=ol))).quantile(0.9)
           for name, ol in (("even", even), ("lopsided", lopsided))}
     assert at["lopsided"] > at["even"] + 1800
+
+
+def test_the_outlook_expects_each_channel_s_usual_arrivals_and_a_usual_day_is_no_surge():
+    """The usual arrivals per channel are what jump-ins are forecast from, and what a surge is
+    measured against; a team whose days are alike must see its usual volume, and no surge."""
+    noon = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)                  # Thursday 12:00 in Berlin
+    history = history_until(noon)
+    stats = history.stats(noon)
+    ol = stats.outlook
+    day = slice(0, 96)                                                # the whole of Thursday
+    for channel, per_day in TEAM.daily.items():
+        assert sum(ol.arrivals[channel][day]) == pytest.approx(per_day, rel=0.35)
+    assert all(age == 0.0 for age in stats.surge_age.values())

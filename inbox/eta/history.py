@@ -195,7 +195,8 @@ class TeamHistory:
         t = self._advance(at)
         self.waiting[ticket] = _Ticket(channel, t, bool(self.online),
                                        bool(self.online) and len(self.waiting) >= len(self.online))
-        self._arrival_slots[self._slot_key(t, channel)[0]][self._slot_key(t, channel)[1]] += 1
+        day, k = self._slot_key(t)
+        self._arrival_slots[(day, channel)][k] += 1
         self._mix.setdefault((channel, priority), _Decayed(MIX_HALF_LIFE)).add(t, 1.0)
         self._recent_arrivals.setdefault(channel, deque()).append(t)
         self._track_surge(t, channel)
@@ -287,7 +288,7 @@ class TeamHistory:
             self.online.pop(agent, None)
             del self._seen_replying[agent]
 
-    def _slot_key(self, t: float, channel: str | None = None) -> tuple[date, int]:
+    def _slot_key(self, t: float) -> tuple[date, int]:
         local = datetime.fromtimestamp(t, self.tz)
         secs = local.hour * 3600 + local.minute * 60 + local.second
         return local.date(), int(secs // SLOT)
