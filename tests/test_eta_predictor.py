@@ -263,3 +263,16 @@ def test_the_outlook_expects_each_channel_s_usual_arrivals_and_a_usual_day_is_no
     for channel, per_day in TEAM.daily.items():
         assert sum(ol.arrivals[channel][day]) == pytest.approx(per_day, rel=0.35)
     assert all(age == 0.0 for age in stats.surge_age.values())
+
+
+def test_in_a_surge_the_promise_allows_for_not_knowing_when_it_ends():
+    """Mid-surge (chats alone arriving faster than three agents can take them), the email
+    forecast's 90th percentile lies far further beyond its middle than on a calm day: if the
+    surge runs all day, email waits until it is over, and nobody knows when that is."""
+    history = with_chat_surge(2)
+    stats = history.stats(SURGE_NOW)
+    assert stats.surge["chat"] > 0
+    state = state_at(history, SURGE_NOW, 8, online=3)
+    surging = forecast_wait(state)
+    calm = forecast_wait(replace(state, stats=replace(stats, surge={ch: 0.0 for ch in stats.surge})))
+    assert surging.quantile(0.9) / surging.quantile(0.5) > 2 * calm.quantile(0.9) / calm.quantile(0.5)

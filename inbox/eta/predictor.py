@@ -46,6 +46,9 @@ SURGE_MEMORY = 7200.0      # how long an arrival surge is expected to last, at l
 MAX_SURGE_MEMORY = 43200.0
 RATE_SPREAD = 0.12         # day-to-day spread of the service rate beyond sampling noise
 JUMP_SPREAD = 0.15         # day-to-day spread of arrival volume around the usual
+# A surge's extra arrivals to come are as uncertain as they are many: the coefficient of
+# variation of an exponential duration (nobody knows when an outage ends).
+SURGE_SPREAD = 1.0
 NEAR_SLOTS = 12
 HORIZON = 90 * 86400.0
 # Three-point Gauss–Hermite rule for a standard normal: nodes and weights.
@@ -152,10 +155,14 @@ class _Clock:
             value = _running_at(nb, self.near_cum, t)
         else:
             value = self.offset + self._far(t)
-        if self.surge:
-            m = self.memory
-            value += self.surge * m * (1.0 - math.exp(-(t - nb[0]) / m))
-        return value
+        return value + self.surged(t)
+
+    def surged(self, t: float) -> float:
+        """The part of ``at(t)`` owed to the surge."""
+        if not self.surge or t <= self.near_bounds[0]:
+            return 0.0
+        m = self.memory
+        return self.surge * m * (1.0 - math.exp(-(t - self.near_bounds[0]) / m))
 
 
 class WaitForecast:
@@ -171,9 +178,10 @@ class WaitForecast:
         self._capacity = capacity
         # Jump-ins per arrivals clock: the clock, and its classes' (cutoff, weight, count by the
         # cutoff). A class stops jumping in at its cutoff, so past it the count is fixed.
-        by_clock: dict[int, tuple[_Clock, list[tuple[float, float, float]]]] = {}
+        by_clock: dict[int, tuple[_Clock, list[tuple[float, float, float, float]]]] = {}
         for cutoff, weight, clock in jumps:
-            by_clock.setdefault(id(clock), (clock, []))[1].append((cutoff, weight, clock.at(cutoff)))
+            by_clock.setdefault(id(clock), (clock, []))[1].append(
+                (cutoff, weight, clock.at(cutoff), clock.surged(cutoff)))
         self._jumps = tuple(by_clock.values())
         self._delays = tuple(reply_delays) or (0.0,)
         # Behind a queue the delay is a small addition to a long take time, and half the points
@@ -200,20 +208,25 @@ class WaitForecast:
         if near + usual <= 0.0:
             return 0.0
         n = self.backlog
-        jumped = 0.0
+        jumped = surged = 0.0
         for clock, classes in self._jumps:
             by_s = None
-            for cutoff, weight, by_cutoff in classes:
+            for cutoff, weight, by_cutoff, surged_by_cutoff in classes:
                 if s < cutoff:
                     if by_s is None:
-                        by_s = clock.at(s)
-                    jumped += weight * by_s
+                        by_s = clock.at(s), clock.surged(s)
+                    jumped += weight * by_s[0]
+                    surged += weight * by_s[1]
                 else:
                     jumped += weight * by_cutoff
+                    surged += weight * surged_by_cutoff
         n += jumped
         # The work to get through is uncertain beyond the handling times: how many jump in is
-        # itself Poisson, and the usual arrival rate is only known to about JUMP_SPREAD.
-        var = (n + jumped + (JUMP_SPREAD * jumped) ** 2) * self._dispersion2
+        # itself Poisson, the usual arrival rate is only known to about JUMP_SPREAD, and how
+        # long a surge goes on is anyone's guess (its extra arrivals, to about SURGE_SPREAD).
+        usual_jumped = jumped - surged
+        var = (n + jumped + (JUMP_SPREAD * usual_jumped) ** 2 + (SURGE_SPREAD * surged) ** 2) \
+            * self._dispersion2
         shape, scale = n * n / var, var / n
         # Beyond the next hours, staffing is the usual times how full a day turns out.
         if not usual:
