@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -13,10 +14,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from inbox.eta.backtest import BacktestResult, replay, run, write_promises
+from inbox.eta.backtest import KEPT, BacktestResult, replay, run, write_promises
 from inbox.eta.cli import eta
-from inbox.eta.simulate import Shift, Team, simulate
-from inbox.eta.trace import iter_json_lines, parse_lines, read_trace
+from inbox.eta.simulate import TEAMS, Shift, Team, simulate
+from inbox.eta.trace import Trace, iter_json_lines, parse_lines, read_trace
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -128,12 +129,6 @@ def test_a_history_without_presence_events_still_gets_honest_promises():
     """Some systems log replies but not when agents log in. Agents are then known by their
     replies; without that, nobody would ever be online and every promise would run to the
     horizon (kept, but padded a thousandfold)."""
-    from dataclasses import replace
-
-    from inbox.eta.backtest import KEPT
-    from inbox.eta.simulate import TEAMS
-    from inbox.eta.trace import Trace
-
     full = simulate(replace(TEAMS["berlin-surge"], days=14), seed=1)
     trace = Trace(calendar=full.calendar,
                   events=tuple(e for e in full.events if e.kind not in ("agent_online", "agent_offline")))

@@ -148,14 +148,16 @@ class _Clock:
         return self.near_cum[-1], self._far(t) - self.far_end
 
     def at(self, t: float) -> float:
+        return self.usual(t) + self.surged(t)
+
+    def usual(self, t: float) -> float:
+        """The part of ``at(t)`` at the usual rates (all of it but the surge)."""
         nb = self.near_bounds
         if t <= nb[0]:
             return 0.0
         if t < nb[-1]:
-            value = _running_at(nb, self.near_cum, t)
-        else:
-            value = self.offset + self._far(t)
-        return value + self.surged(t)
+            return _running_at(nb, self.near_cum, t)
+        return self.offset + self._far(t)
 
     def surged(self, t: float) -> float:
         """The part of ``at(t)`` owed to the surge."""
@@ -176,12 +178,13 @@ class WaitForecast:
         self.immediate = immediate        # P(an idle agent takes the ticket on arrival)
         self.backlog = backlog            # work (in average tickets) before the take, if not
         self._capacity = capacity
-        # Jump-ins per arrivals clock: the clock, and its classes' (cutoff, weight, count by the
-        # cutoff). A class stops jumping in at its cutoff, so past it the count is fixed.
+        # Jump-ins per arrivals clock: the clock, and its classes' (cutoff, weight, usual count
+        # and surge count by the cutoff). A class stops jumping in at its cutoff, so past it the
+        # counts are fixed.
         by_clock: dict[int, tuple[_Clock, list[tuple[float, float, float, float]]]] = {}
         for cutoff, weight, clock in jumps:
             by_clock.setdefault(id(clock), (clock, []))[1].append(
-                (cutoff, weight, clock.at(cutoff), clock.surged(cutoff)))
+                (cutoff, weight, clock.usual(cutoff), clock.surged(cutoff)))
         self._jumps = tuple(by_clock.values())
         self._delays = tuple(reply_delays) or (0.0,)
         # Behind a queue the delay is a small addition to a long take time, and half the points
@@ -207,24 +210,23 @@ class WaitForecast:
         near, usual = self._capacity.split(s)
         if near + usual <= 0.0:
             return 0.0
-        n = self.backlog
-        jumped = surged = 0.0
+        usual_jumped = surged = 0.0
         for clock, classes in self._jumps:
             by_s = None
-            for cutoff, weight, by_cutoff, surged_by_cutoff in classes:
+            for cutoff, weight, usual_by_cutoff, surged_by_cutoff in classes:
                 if s < cutoff:
                     if by_s is None:
-                        by_s = clock.at(s), clock.surged(s)
-                    jumped += weight * by_s[0]
+                        by_s = clock.usual(s), clock.surged(s)
+                    usual_jumped += weight * by_s[0]
                     surged += weight * by_s[1]
                 else:
-                    jumped += weight * by_cutoff
+                    usual_jumped += weight * usual_by_cutoff
                     surged += weight * surged_by_cutoff
-        n += jumped
+        jumped = usual_jumped + surged
+        n = self.backlog + jumped
         # The work to get through is uncertain beyond the handling times: how many jump in is
         # itself Poisson, the usual arrival rate is only known to about JUMP_SPREAD, and how
         # long a surge goes on is anyone's guess (its extra arrivals, to about SURGE_SPREAD).
-        usual_jumped = jumped - surged
         var = (n + jumped + (JUMP_SPREAD * usual_jumped) ** 2 + (SURGE_SPREAD * surged) ** 2) \
             * self._dispersion2
         shape, scale = n * n / var, var / n
