@@ -14,7 +14,6 @@ promise is worded in minutes at best).
 from __future__ import annotations
 
 import argparse
-import bisect
 import csv
 import json
 import sys
@@ -24,19 +23,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from inbox.eta.baselines import Baselines
-from inbox.eta.history import TeamHistory
-from inbox.eta.predictor import DEFAULT_TARGETS, LiveState, QueuedTicket
-from inbox.eta.promiser import Promiser
-from inbox.eta.trace import (
-    ABANDONED,
-    AGENT_OFFLINE,
-    AGENT_ONLINE,
-    ARRIVAL,
-    FIRST_REPLY,
-    Trace,
-    read_trace,
-    to_datetime,
-)
+from inbox.eta.replay import Arrived, Ended, Replay
+from inbox.eta.trace import FIRST_REPLY, Trace, read_trace
 from inbox.sla.calendar import BusinessCalendar
 
 KEPT = "kept"
@@ -74,63 +62,22 @@ def score(pairs: Iterable[tuple[float, float]], q: float) -> tuple[int, float, f
 
 def replay(trace: Trace, q: float = 0.9) -> BacktestResult:
     cal = BusinessCalendar.from_spec(trace.calendar) if trace.calendar else None
-    history = TeamHistory(cal)
-    promiser = Promiser(q)
+    kept = Replay(cal, q)
     baselines = Baselines(cal, q)
     promises: dict[str, dict[str, float]] = {KEPT: {}, **{n: {} for n in baselines.names}}
     medians: dict[str, float] = {}
     waits: dict[str, tuple[str, float]] = {}
-    arrived: dict[str, tuple[float, str, float]] = {}    # ticket -> (time, channel, due)
-    queue: list[tuple[float, int, str]] = []             # waiting tickets in work order
-    queued: dict[str, QueuedTicket] = {}
-    seq = 0
     for e in trace.events:
-        at = to_datetime(e.t)
-        promiser.advance(at)
-        history.advance(at)
-        if e.kind == AGENT_ONLINE:
-            history.agent_online(at, e.agent)
-        elif e.kind == AGENT_OFFLINE:
-            history.agent_offline(at, e.agent)
-        elif e.kind == ARRIVAL:
-            ch, pr = e.channel, e.priority
-            due = e.t + DEFAULT_TARGETS.get((ch, pr), 3600.0)
-            i = bisect.bisect_right(queue, (due, seq, ""))
-            state = LiveState(
-                now=at, channel=ch, priority=pr, due=to_datetime(due),
-                ahead=[queued[tk] for _, _, tk in queue[:i]], queue_length=len(queue),
-                agents_online=len(history.online), stats=history.stats(at),
-                longest_wait=history.longest_wait(at),
-            )
-            p = promiser.promise(e.ticket, state)
-            promises[KEPT][e.ticket] = p.promise.total_seconds()
-            medians[e.ticket] = p.median.total_seconds()
-            for name, secs in baselines.promise(e.t, ch, i + 1).items():
+        out = kept.apply(e)
+        if isinstance(out, Arrived):
+            promises[KEPT][e.ticket] = out.promise.promise.total_seconds()
+            medians[e.ticket] = out.promise.median.total_seconds()
+            for name, secs in baselines.promise(e.t, e.channel, out.position).items():
                 promises[name][e.ticket] = secs
-            history.arrival(at, e.ticket, ch, pr)
-            arrived[e.ticket] = (e.t, ch, due)
-            bisect.insort(queue, (due, seq, e.ticket))
-            queued[e.ticket] = QueuedTicket(ch, pr)
-            seq += 1
-        elif e.kind in (FIRST_REPLY, ABANDONED):
-            if e.kind == FIRST_REPLY:
-                history.first_reply(at, e.ticket, e.agent)
-                promiser.answered(e.ticket, at)
-            else:
-                history.abandoned(at, e.ticket)
-                promiser.abandoned(e.ticket, at)
-            info = arrived.get(e.ticket)
-            if info is not None and e.ticket in queued:
-                t0, ch, due = info
-                k = bisect.bisect_left(queue, (due, -1, ""))
-                while queue[k][2] != e.ticket:
-                    k += 1
-                del queue[k]
-                del queued[e.ticket]
-                if e.kind == FIRST_REPLY:
-                    waits[e.ticket] = (ch, e.t - t0)
-                    baselines.replied(e.t, ch, t0)
-        baselines.tick(e.t, len(history.online))
+        elif isinstance(out, Ended) and e.kind == FIRST_REPLY:
+            waits[e.ticket] = (out.channel, e.t - out.arrived)
+            baselines.replied(e.t, out.channel, out.arrived)
+        baselines.tick(e.t, len(kept.history.online))
     return BacktestResult(q, promises, medians, waits, _scores(promises, waits, q))
 
 

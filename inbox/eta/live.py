@@ -1,8 +1,8 @@
 """The bridge from the database to the wait predictor: the same model live as in a backtest.
 
 A team's promise model is a pure function of the install's history: the events of
-:mod:`inbox.eta.install_history` replayed through :class:`TeamHistory` and :class:`Promiser`
-exactly as :func:`inbox.eta.backtest.replay` replays a trace file. At each arrival the promiser
+:mod:`inbox.eta.install_history` fed to the same :class:`inbox.eta.replay.Replay` that
+:func:`inbox.eta.backtest.replay` feeds a trace file. At each arrival the promiser
 issues the promise it would have made, and its calibration learns from those promises maturing.
 
 Each process keeps one replay per team and applies only events it has not seen, up to a short
@@ -13,7 +13,6 @@ history, never the replay itself, so asking does not change the answer the next 
 """
 from __future__ import annotations
 
-import bisect
 import copy
 import logging
 import threading
@@ -27,11 +26,11 @@ from zoneinfo import ZoneInfo
 from flask import current_app
 from sqlalchemy import select
 
-from inbox.eta.history import RecentStats, TeamHistory
+from inbox.eta.history import RecentStats
 from inbox.eta.install_history import LEFT, calendar_of, class_of, history_events, team_filter
-from inbox.eta.predictor import DEFAULT_TARGETS, LiveState, QueuedTicket, sla_due
-from inbox.eta.promiser import Promiser
-from inbox.eta.trace import ABANDONED, AGENT_OFFLINE, AGENT_ONLINE, ARRIVAL, FIRST_REPLY, TraceEvent, to_datetime
+from inbox.eta.predictor import LiveState, QueuedTicket, sla_due
+from inbox.eta.replay import Replay
+from inbox.eta.trace import to_datetime
 from inbox.extensions import db
 from inbox.models import Team, Ticket
 from inbox.models.tickets import PRIORITY_RANK
@@ -52,66 +51,6 @@ OVERLAP = timedelta(minutes=10)
 CATCH_UP_EVERY = timedelta(seconds=2)
 # A live estimate's copy of the history is reused for this long (the chat widget asks often).
 PEEK_SECONDS = 5.0
-
-
-class Replay:
-    """Kept's side of :func:`inbox.eta.backtest.replay`, one event at a time.
-
-    ``promises`` keeps the promise issued at each arrival when ``keep`` is set (tests compare it
-    with the backtest's on the exported trace).
-    """
-
-    def __init__(self, calendar: BusinessCalendar | None, q: float, keep: bool = False):
-        self.history = TeamHistory(calendar)
-        self.promiser = Promiser(q)
-        self.promises: dict[str, float] | None = {} if keep else None
-        self._arrived: dict[str, tuple[float, str, float]] = {}
-        self._queue: list[tuple[float, int, str]] = []
-        self._queued: dict[str, QueuedTicket] = {}
-        self._seq = 0
-        self.events = 0
-
-    def apply(self, e: TraceEvent) -> None:
-        at = to_datetime(e.t)
-        self.promiser.advance(at)
-        self.history.advance(at)
-        self.events += 1
-        if e.kind == AGENT_ONLINE:
-            self.history.agent_online(at, e.agent)
-        elif e.kind == AGENT_OFFLINE:
-            self.history.agent_offline(at, e.agent)
-        elif e.kind == ARRIVAL:
-            ch, pr = e.channel, e.priority
-            due = e.t + DEFAULT_TARGETS.get((ch, pr), 3600.0)
-            i = bisect.bisect_right(self._queue, (due, self._seq, ""))
-            state = LiveState(
-                now=at, channel=ch, priority=pr, due=to_datetime(due),
-                ahead=[self._queued[tk] for _, _, tk in self._queue[:i]], queue_length=len(self._queue),
-                agents_online=len(self.history.online), stats=self.history.stats(at),
-                longest_wait=self.history.longest_wait(at),
-            )
-            p = self.promiser.promise(e.ticket, state)
-            if self.promises is not None:
-                self.promises[e.ticket] = p.promise.total_seconds()
-            self.history.arrival(at, e.ticket, ch, pr)
-            self._arrived[e.ticket] = (e.t, ch, due)
-            bisect.insort(self._queue, (due, self._seq, e.ticket))
-            self._queued[e.ticket] = QueuedTicket(ch, pr)
-            self._seq += 1
-        elif e.kind in (FIRST_REPLY, ABANDONED):
-            if e.kind == FIRST_REPLY:
-                self.history.first_reply(at, e.ticket, e.agent)
-                self.promiser.answered(e.ticket, at)
-            else:
-                self.history.abandoned(at, e.ticket)
-                self.promiser.abandoned(e.ticket, at)
-            info = self._arrived.pop(e.ticket, None)
-            if info is not None and self._queued.pop(e.ticket, None) is not None:
-                _, _, due = info
-                k = bisect.bisect_left(self._queue, (due, -1, ""))
-                while self._queue[k][2] != e.ticket:
-                    k += 1
-                del self._queue[k]
 
 
 @dataclass
