@@ -47,8 +47,8 @@ from typing import Protocol
 TAIL = 0.1
 # How far into its tail a forecast is read. After a bad spell (a surge the forecast did not see
 # coming) the window of outcomes is full of misses and asks for the 99.9th percentile; out there
-# the forecast's tail is its crudest part (a three-point spread of the service rate, a queue
-# outrunning capacity overnight), and reading it promised days for waits of hours: padding that
+# the forecast's tail is its crudest part (three levels of staffing, a queue outrunning
+# capacity overnight), and reading it promised days for waits of hours: padding that
 # kept almost no more promises. So past CALM_LEVEL only while promises are being broken now: from
 # when more than 1 - q of the channel's latest RECENT matured promises missed, until fewer than
 # half that do (the gap keeps a forecast that needs its far tail from flapping in and out of it).

@@ -52,7 +52,7 @@ MIN_IDLE = 900.0
 SURGE_CLEAR = 2.0               # an hour's excess arrivals, in noise units, that starts a surge
 SURGE_OVER = 1.0                # ... and at or below which it has ended
 # A future day's staffing, as three levels: the lowest sixth of recent days, the middle two
-# thirds, the highest sixth (the weights of a three-point Gauss–Hermite rule, as for the rate).
+# thirds, the highest sixth (the weights of a three-point Gauss–Hermite rule).
 STAFF_BANDS = ((0.0, 1 / 6), (1 / 6, 5 / 6), (5 / 6, 1.0))
 
 

@@ -15,9 +15,9 @@ that arrives later with an earlier due time and jumps ahead. With ``k`` tickets 
   far: two hours at least, twelve at most), until the instant after which their due time would
   fall after ours;
 * the take time ``S`` therefore satisfies ``Gamma(k + J(S)) ≤ M(S)``, evaluated with the
-  Wilson–Hilferty approximation to the gamma distribution (Wilson & Hilferty 1931), mixed over
-  a three-point Gauss–Hermite spread of ``μ`` for what we do not know about the rate, and over
-  three levels of how fully staffed the usual hours beyond the next three turn out (recent days'
+  Wilson–Hilferty approximation to the gamma distribution (Wilson & Hilferty 1931), with what
+  we do not know about the rate ``μ`` (a lognormal factor) folded into the gamma's first two
+  moments, and mixed over three levels of how fully staffed the usual hours beyond the next three turn out (recent days'
   agent-hours against the usual: a small team one agent short is a day at two thirds);
 * the first reply follows the take after a take-to-reply delay, mixed over its learned
   quantiles for the ticket's channel.
@@ -51,8 +51,6 @@ JUMP_SPREAD = 0.15         # day-to-day spread of arrival volume around the usua
 SURGE_SPREAD = 1.0
 NEAR_SLOTS = 12
 HORIZON = 90 * 86400.0
-# Three-point Gauss–Hermite rule for a standard normal: nodes and weights.
-_GH = ((-math.sqrt(3.0), 1 / 6), (0.0, 2 / 3), (math.sqrt(3.0), 1 / 6))
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +189,9 @@ class WaitForecast:
         # (pairs averaged) convolve it as well at half the cost of the whole forecast.
         d = self._delays
         self._coarse = tuple((d[i] + d[min(i + 1, len(d) - 1)]) / 2 for i in range(0, len(d), 2))
-        self._mult = tuple((math.exp(rate_spread * dispersion * z), w) for z, w in _GH)
+        # The rate is known to a lognormal spread: E[1/k] and E[1/k²] for k ~ LN(0, s²).
+        s2 = (rate_spread * dispersion) ** 2
+        self._rate_m1, self._rate_m2 = math.exp(s2 / 2.0), math.exp(2.0 * s2)
         self._dispersion2 = dispersion * dispersion
         self._staff = tuple(staff_levels)
         # (wait, cdf) pairs already computed, so a second quantile starts where the first left off.
@@ -229,12 +229,17 @@ class WaitForecast:
         # long a surge goes on is anyone's guess (its extra arrivals, to about SURGE_SPREAD).
         var = (n + jumped + (JUMP_SPREAD * usual_jumped) ** 2 + (SURGE_SPREAD * surged) ** 2) \
             * self._dispersion2
-        shape, scale = n * n / var, var / n
+        # The take comes when the work W (mean n, variance var) is done at a rate known to a
+        # factor k: P(W/k ≤ capacity). W/k is matched by a gamma on its first two moments. A
+        # few-point quadrature over k instead puts the tail at its outer nodes (±1.7σ for
+        # three points, where a normal's 90th percentile is 1.3σ), padding long queues.
+        mean = n * self._rate_m1
+        var = (var + n * n) * self._rate_m2 - mean * mean
+        shape, scale = mean * mean / var, var / mean
         # Beyond the next hours, staffing is the usual times how full a day turns out.
         if not usual:
-            return sum(w * _gamma_cdf(shape, near * k / scale) for k, w in self._mult)
-        return sum(wf * w * _gamma_cdf(shape, (near + f * usual) * k / scale)
-                   for f, wf in self._staff for k, w in self._mult)
+            return _gamma_cdf(shape, near / scale)
+        return sum(wf * _gamma_cdf(shape, (near + f * usual) / scale) for f, wf in self._staff)
 
     def cdf(self, wait: float) -> float:
         # Taken at once by an idle agent, the wait is the take-to-reply delay alone.
