@@ -312,7 +312,8 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
     needed = state.queue_length + 1
     delays = st.reply_delays.get(state.channel) or _prior_delays(mu)
     slowest_reply = max((max(v) for v in st.reply_delays.values() if v), default=max(delays))
-    if state.queue_length and state.longest_wait > slowest_reply:
+    saturated = bool(state.queue_length) and state.longest_wait > slowest_reply
+    if saturated:
         # Someone has waited longer than a take-to-reply delay: nobody took it, so no agent
         # has been idle since it arrived (an unanswered ticket may just be being written).
         immediate = 0.0
@@ -323,6 +324,15 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
     else:
         free = sum(st.free_chances) * cap
         immediate = 1.0 if free >= needed + 0.5 else 0.0
+
+    # Tickets at the front of the queue may already be taken, their first reply being written: a
+    # take shows only when its reply comes, so they still count as waiting, but need no take. A
+    # busy seat spends the mean take-to-reply delay of every handling (1/μ) in that state.
+    if state.ahead:
+        busy = state.agents_online * cap if saturated else sum(1.0 - p for p in st.free_chances) * cap
+        pooled = [x for v in st.reply_delays.values() for x in v] or list(delays)
+        in_hand = busy * min(1.0, mu * sum(pooled) / len(pooled))
+        ahead *= 1.0 - min(in_hand, len(state.ahead)) / len(state.ahead)
 
     capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol)
     jumps = _jump_ins(state, now, due)
