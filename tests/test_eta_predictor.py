@@ -300,3 +300,31 @@ def test_near_the_front_of_a_busy_queue_the_middle_estimate_is_the_middle_of_the
             n += 1
     assert n > 500
     assert 0.4 <= above / n <= 0.6, (above, n)
+
+
+def test_chat_visitors_who_come_at_night_and_leave_do_not_hold_up_the_morning():
+    """A team with 200 chats a day, a quarter of them overnight: the visitors who find nobody
+    online leave within minutes, so an email written in the evening with nothing ahead of it
+    waits for the morning's own chats only. Counting the night's visitors as jumping the queue
+    put its middle estimate 37 minutes after opening."""
+    team = replace(TEAM, daily={**TEAM.daily, "chat": 200})
+    now = datetime(2026, 3, 31, 17, 30, tzinfo=UTC)           # Tuesday, 19:30 in Berlin
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    for e in simulate(team, seed=3).events:
+        if e.t >= now.timestamp():
+            break
+        at = to_datetime(e.t)
+        if e.kind == AGENT_ONLINE:
+            history.agent_online(at, e.agent)
+        elif e.kind == AGENT_OFFLINE:
+            history.agent_offline(at, e.agent)
+        elif e.kind == ARRIVAL:
+            history.arrival(at, e.ticket, e.channel, e.priority)
+        elif e.kind == FIRST_REPLY:
+            history.first_reply(at, e.ticket, e.agent)
+        elif e.kind == ABANDONED:
+            history.abandoned(at, e.ticket)
+    assert not history.online
+    median = now + timedelta(seconds=forecast_wait(state_at(history, now, 0)).quantile(0.5))
+    opening = datetime(2026, 4, 1, 7, 0, tzinfo=UTC)         # Wednesday, 09:00 in Berlin
+    assert opening < median < opening + timedelta(minutes=25)

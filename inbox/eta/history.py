@@ -21,7 +21,7 @@ import bisect
 import math
 from collections import defaultdict, deque
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -73,6 +73,9 @@ class Outlook:
     learned: bool
     # How a future day's staffed hours may turn out, relative to the usual: (factor, chance).
     staff_levels: tuple[tuple[float, float], ...] = ((1.0, 1.0),)
+    # Running totals of the arrivals expected while someone is online (each slot's arrivals
+    # times the chance, capped at one agent, that an agent is there).
+    staffed_arrivals_cum: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
 
     def slot_at(self, t: float) -> int:
         return min(max(bisect.bisect_right(self.bounds, t) - 1, 0), len(self.staff) - 1)
@@ -92,6 +95,8 @@ class RecentStats:
     free_chances: tuple[float, ...]           # per online agent: P(idle now)
     service_weight: Mapping[str, float]       # a channel's handling time over the average
     outlook: Outlook
+    # Per channel: the share of tickets arriving with nobody online that leave unanswered.
+    closed_abandon_share: Mapping[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -327,6 +332,7 @@ class TeamHistory:
             free_chances=free,
             service_weight={ch: v / pooled for ch, v in self._service.by_channel(staffed).items()},
             outlook=self.outlook(t),
+            closed_abandon_share=self._closed_abandon_shares(t),
         )
 
     def _reply_delay_points(self) -> dict[str, tuple[float, ...]]:
@@ -347,6 +353,14 @@ class TeamHistory:
             total = sum(m.values()) or 1.0
             mix[ch] = {pr: v / total for pr, v in m.items()}
         return mix
+
+    def _closed_abandon_shares(self, t: float) -> dict[str, float]:
+        out = {}
+        for ch in self.channels:
+            ab = self._ended.get((ch, False))
+            n = self._ended.get(("n", ch, False))
+            out[ch] = ((ab.at(t) if ab else 0.0) + 0.05) / ((n.at(t) if n else 0.0) + 1.0)
+        return out
 
     def _abandon_shares(self, t: float) -> dict[str, float]:
         out = {}
@@ -473,6 +487,8 @@ class TeamHistory:
             arrivals_cum={ch: _running(v) for ch, v in arrivals.items()},
             learned=learned,
             staff_levels=self._staff_levels(today),
+            staffed_arrivals_cum={ch: _running(a * min(1.0, n) for a, n in zip(v, staff, strict=True))
+                                  for ch, v in arrivals.items()},
         )
 
     def _staff_levels(self, today: date) -> tuple[tuple[float, float], ...]:

@@ -387,6 +387,9 @@ def _jump_ins(state: LiveState, now: float, due: float) -> list[tuple[float, flo
     jumps: list[tuple[float, float, _Clock]] = []
     for ch, mix in st.class_mix.items():
         stay = 1.0 - st.abandon_share.get(ch, 0.0)
+        # A chat visitor who arrives while nobody is online has mostly left by the time someone
+        # comes: arrivals in closed hours jump in at their own (learned) chance of staying.
+        closed_stay = 1.0 - st.closed_abandon_share.get(ch, 1.0 - stay)
         for pr, share in mix.items():
             cutoff = due - targets.get((ch, pr), TARGET_SECONDS.get(ch, 3600.0))
             if cutoff <= now or share <= 0.0:
@@ -394,18 +397,25 @@ def _jump_ins(state: LiveState, now: float, due: float) -> list[tuple[float, flo
             clock = clocks.get(ch)
             if clock is None:
                 memory = min(max(SURGE_MEMORY, st.surge_age.get(ch, 0.0)), MAX_SURGE_MEMORY)
-                clock = _arrival_clock(now, ol, ch, st.surge.get(ch, 0.0), memory)
+                clock = _arrival_clock(now, ol, ch, st.surge.get(ch, 0.0) * stay, memory, stay, closed_stay)
                 clocks[ch] = clock
-            jumps.append((cutoff, share * stay * st.service_weight.get(ch, 1.0), clock))
+            jumps.append((cutoff, share * st.service_weight.get(ch, 1.0), clock))
     return jumps
 
 
-def _arrival_clock(now: float, ol: Outlook, channel: str, surge: float, memory: float) -> _Clock:
-    """Expected arrivals of a channel from now: the usual rate plus the recent surge, fading."""
+def _arrival_clock(now: float, ol: Outlook, channel: str, surge: float, memory: float,
+                   stay: float = 1.0, closed_stay: float | None = None) -> _Clock:
+    """Expected arrivals of a channel from now that will still be waiting for a take: the usual
+    rate, those arriving while someone is online times ``stay`` and the rest times
+    ``closed_stay``, plus the recent surge (already counted as staying), fading."""
     cum = ol.arrivals_cum.get(channel)
     if cum is None:
         return _Clock([now, now], [0.0, 0.0], (now, now + 1.0), (), surge, memory)
-    return _Clock([now, now], [0.0, 0.0], ol.bounds, ((1.0, cum),), surge, memory)
+    staffed = ol.staffed_arrivals_cum.get(channel)
+    if staffed is None or closed_stay is None or closed_stay == stay:
+        return _Clock([now, now], [0.0, 0.0], ol.bounds, ((stay, cum),), surge, memory)
+    return _Clock([now, now], [0.0, 0.0], ol.bounds, ((closed_stay, cum), (stay - closed_stay, staffed)),
+                  surge, memory)
 
 
 def median_and_promise(forecast: WaitForecast, level: float, median_level: float = 0.5
