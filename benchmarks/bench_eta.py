@@ -23,7 +23,7 @@ from inbox.eta.history import TeamHistory
 from inbox.eta.predictor import DEFAULT_TARGETS, LiveState, QueuedTicket, sla_due
 from inbox.eta.promiser import Promiser
 from inbox.eta.simulate import simulate
-from inbox.eta.trace import ABANDONED, AGENT_OFFLINE, AGENT_ONLINE, ARRIVAL, FIRST_REPLY, read_trace, to_datetime
+from inbox.eta.trace import ABANDONED, ARRIVAL, FIRST_REPLY, read_trace
 from inbox.sla.calendar import BusinessCalendar
 
 PUBLIC = Path(__file__).resolve().parents[2] / "shared" / "traces" / "tokyo-public.jsonl"
@@ -37,17 +37,10 @@ def live_snapshot(path: Path, until: datetime) -> tuple[TeamHistory, list[tuple[
     for e in trace.events:
         if e.t >= until.timestamp():
             break
-        at = to_datetime(e.t)
-        if e.kind == AGENT_ONLINE:
-            history.agent_online(at, e.agent)
-        elif e.kind == AGENT_OFFLINE:
-            history.agent_offline(at, e.agent)
-        elif e.kind == ARRIVAL:
-            history.arrival(at, e.ticket, e.channel, e.priority)
+        history.record(e)
+        if e.kind == ARRIVAL:
             queue[e.ticket] = (e.t + DEFAULT_TARGETS[(e.channel, e.priority)], QueuedTicket(e.channel, e.priority))
         elif e.kind in (FIRST_REPLY, ABANDONED):
-            (history.first_reply(at, e.ticket, e.agent) if e.kind == FIRST_REPLY
-             else history.abandoned(at, e.ticket))
             queue.pop(e.ticket, None)
     return history, sorted(queue.values(), key=lambda x: x[0])
 

@@ -12,7 +12,7 @@ from inbox.eta.history import TeamHistory
 from inbox.eta.predictor import LiveState, QueuedTicket, forecast_wait, sla_due
 from inbox.eta.replay import Arrived, Replay
 from inbox.eta.simulate import TEAMS, Shift, Team, simulate
-from inbox.eta.trace import ABANDONED, AGENT_OFFLINE, AGENT_ONLINE, ARRIVAL, FIRST_REPLY, to_datetime
+from inbox.eta.trace import FIRST_REPLY, to_datetime
 from inbox.sla.calendar import BusinessCalendar
 
 BERLIN = {"timezone": "Europe/Berlin", "hours": {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
@@ -34,17 +34,7 @@ def history_until(until: datetime) -> TeamHistory:
     for e in trace.events:
         if e.t >= until.timestamp():
             break
-        at = to_datetime(e.t)
-        if e.kind == AGENT_ONLINE:
-            history.agent_online(at, e.agent)
-        elif e.kind == AGENT_OFFLINE:
-            history.agent_offline(at, e.agent)
-        elif e.kind == ARRIVAL:
-            history.arrival(at, e.ticket, e.channel, e.priority)
-        elif e.kind == FIRST_REPLY:
-            history.first_reply(at, e.ticket, e.agent)
-        elif e.kind == ABANDONED:
-            history.abandoned(at, e.ticket)
+        history.record(e)
     return history
 
 
@@ -177,17 +167,7 @@ def _fed(team: Team, seed: int = 1) -> tuple[TeamHistory, datetime]:
     trace = simulate(team, seed=seed)
     history = TeamHistory(BusinessCalendar.from_spec(trace.calendar) if trace.calendar.get("hours") else None)
     for e in trace.events:
-        at = to_datetime(e.t)
-        if e.kind == AGENT_ONLINE:
-            history.agent_online(at, e.agent)
-        elif e.kind == AGENT_OFFLINE:
-            history.agent_offline(at, e.agent)
-        elif e.kind == ARRIVAL:
-            history.arrival(at, e.ticket, e.channel, e.priority)
-        elif e.kind == FIRST_REPLY:
-            history.first_reply(at, e.ticket, e.agent)
-        elif e.kind == ABANDONED:
-            history.abandoned(at, e.ticket)
+        history.record(e)
     return history, to_datetime(trace.events[-1].t)
 
 
@@ -313,17 +293,7 @@ def test_chat_visitors_who_come_at_night_and_leave_do_not_hold_up_the_morning():
     for e in simulate(team, seed=3).events:
         if e.t >= now.timestamp():
             break
-        at = to_datetime(e.t)
-        if e.kind == AGENT_ONLINE:
-            history.agent_online(at, e.agent)
-        elif e.kind == AGENT_OFFLINE:
-            history.agent_offline(at, e.agent)
-        elif e.kind == ARRIVAL:
-            history.arrival(at, e.ticket, e.channel, e.priority)
-        elif e.kind == FIRST_REPLY:
-            history.first_reply(at, e.ticket, e.agent)
-        elif e.kind == ABANDONED:
-            history.abandoned(at, e.ticket)
+        history.record(e)
     assert not history.online
     median = now + timedelta(seconds=forecast_wait(state_at(history, now, 0)).quantile(0.5))
     opening = datetime(2026, 4, 1, 7, 0, tzinfo=UTC)         # Wednesday, 09:00 in Berlin

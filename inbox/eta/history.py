@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from inbox.eta.service_times import ServiceTimes
+from inbox.eta.trace import ABANDONED, AGENT_OFFLINE, AGENT_ONLINE, ARRIVAL, FIRST_REPLY, TraceEvent, to_datetime
 from inbox.sla.calendar import BusinessCalendar
 
 SLOT = 900.0
@@ -166,6 +167,20 @@ class TeamHistory:
         self._open_days: dict[date, tuple[tuple[float, float], ...]] = {}
 
     # -- events ----------------------------------------------------------------------------
+
+    def record(self, e: TraceEvent) -> None:
+        """Feed one trace event to the method for its kind."""
+        at = to_datetime(e.t)
+        if e.kind == AGENT_ONLINE:
+            self.agent_online(at, e.agent)
+        elif e.kind == AGENT_OFFLINE:
+            self.agent_offline(at, e.agent)
+        elif e.kind == ARRIVAL:
+            self.arrival(at, e.ticket, e.channel, e.priority)
+        elif e.kind == FIRST_REPLY:
+            self.first_reply(at, e.ticket, e.agent)
+        elif e.kind == ABANDONED:
+            self.abandoned(at, e.ticket)
 
     def advance(self, at: datetime) -> None:
         """Bring the record up to ``at`` (agents seen only by their replies may have gone)."""
@@ -332,7 +347,7 @@ class TeamHistory:
             free_chances=free,
             service_weight={ch: v / pooled for ch, v in self._service.by_channel(staffed).items()},
             outlook=self.outlook(t),
-            closed_abandon_share=self._closed_abandon_shares(t),
+            closed_abandon_share={ch: self._abandon_share(t, ch, False) for ch in self.channels},
         )
 
     def _reply_delay_points(self) -> dict[str, tuple[float, ...]]:
@@ -354,24 +369,20 @@ class TeamHistory:
             mix[ch] = {pr: v / total for pr, v in m.items()}
         return mix
 
-    def _closed_abandon_shares(self, t: float) -> dict[str, float]:
-        out = {}
-        for ch in self.channels:
-            ab = self._ended.get((ch, False))
-            n = self._ended.get(("n", ch, False))
-            out[ch] = ((ab.at(t) if ab else 0.0) + 0.05) / ((n.at(t) if n else 0.0) + 1.0)
-        return out
-
     def _abandon_shares(self, t: float) -> dict[str, float]:
         out = {}
         for ch in self.channels:
             queued = self._ended.get(("n", ch, "queued"))
-            kind = "queued" if queued is not None and queued.at(t) >= 5.0 else True
-            ab = self._ended.get((ch, kind))
-            n = self._ended.get(("n", ch, kind))
-            # One pseudo-ticket of each outcome keeps a new team from an all-or-nothing share.
-            out[ch] = ((ab.at(t) if ab else 0.0) + 0.05) / ((n.at(t) if n else 0.0) + 1.0)
+            out[ch] = self._abandon_share(t, ch, "queued" if queued is not None and queued.at(t) >= 5.0 else True)
         return out
+
+    def _abandon_share(self, t: float, channel: str, kind: bool | str) -> float:
+        """The share of ``channel``'s tickets of ``kind`` (staffed on arrival or not, or queued)
+        that left unanswered."""
+        ab = self._ended.get((channel, kind))
+        n = self._ended.get(("n", channel, kind))
+        # One pseudo-ticket of each outcome keeps a new team from an all-or-nothing share.
+        return ((ab.at(t) if ab else 0.0) + 0.05) / ((n.at(t) if n else 0.0) + 1.0)
 
     def _excess(self, t: float, channel: str) -> tuple[float, float]:
         """Arrivals of the last hour beyond what the outlook expected, and that excess in

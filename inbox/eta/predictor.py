@@ -17,8 +17,9 @@ that arrives later with an earlier due time and jumps ahead. With ``k`` tickets 
 * the take time ``S`` therefore satisfies ``Gamma(k + J(S)) ≤ M(S)``, evaluated with the
   Wilson–Hilferty approximation to the gamma distribution (Wilson & Hilferty 1931), with what
   we do not know about the rate ``μ`` (a lognormal factor) folded into the gamma's first two
-  moments, and mixed over three levels of how fully staffed the usual hours beyond the next three turn out (recent days'
-  agent-hours against the usual: a small team one agent short is a day at two thirds);
+  moments, and mixed over three levels of how fully staffed the usual hours beyond the next
+  three turn out (recent days' agent-hours against the usual: a small team one agent short is
+  a day at two thirds);
 * the first reply follows the take after a take-to-reply delay, mixed over its learned
   quantiles for the ticket's channel.
 
@@ -404,16 +405,16 @@ def _jump_ins(state: LiveState, now: float, due: float) -> list[tuple[float, flo
 
 
 def _arrival_clock(now: float, ol: Outlook, channel: str, surge: float, memory: float,
-                   stay: float = 1.0, closed_stay: float | None = None) -> _Clock:
+                   stay: float, closed_stay: float) -> _Clock:
     """Expected arrivals of a channel from now that will still be waiting for a take: the usual
     rate, those arriving while someone is online times ``stay`` and the rest times
     ``closed_stay``, plus the recent surge (already counted as staying), fading."""
     cum = ol.arrivals_cum.get(channel)
     if cum is None:
         return _Clock([now, now], [0.0, 0.0], (now, now + 1.0), (), surge, memory)
-    staffed = ol.staffed_arrivals_cum.get(channel)
-    if staffed is None or closed_stay is None or closed_stay == stay:
+    if closed_stay == stay:
         return _Clock([now, now], [0.0, 0.0], ol.bounds, ((stay, cum),), surge, memory)
+    staffed = ol.staffed_arrivals_cum[channel]
     return _Clock([now, now], [0.0, 0.0], ol.bounds, ((closed_stay, cum), (stay - closed_stay, staffed)),
                   surge, memory)
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from inbox.eta.history import TeamHistory
 from inbox.eta.predictor import DEFAULT_TARGETS, LiveState, QueuedTicket
 from inbox.eta.promiser import Promise, Promiser
-from inbox.eta.trace import ABANDONED, AGENT_OFFLINE, AGENT_ONLINE, ARRIVAL, FIRST_REPLY, TraceEvent, to_datetime
+from inbox.eta.trace import ABANDONED, ARRIVAL, FIRST_REPLY, TraceEvent, to_datetime
 from inbox.sla.calendar import BusinessCalendar
 
 
@@ -52,18 +52,13 @@ class Replay:
         self.promiser.advance(at)
         self.history.advance(at)
         self.events += 1
-        if e.kind == AGENT_ONLINE:
-            self.history.agent_online(at, e.agent)
-        elif e.kind == AGENT_OFFLINE:
-            self.history.agent_offline(at, e.agent)
-        elif e.kind == ARRIVAL:
-            return self._arrival(e)
-        elif e.kind in (FIRST_REPLY, ABANDONED):
+        if e.kind == ARRIVAL:
+            return self._arrival(e)    # the promise is made before the arrival is recorded
+        self.history.record(e)
+        if e.kind in (FIRST_REPLY, ABANDONED):
             if e.kind == FIRST_REPLY:
-                self.history.first_reply(at, e.ticket, e.agent)
                 self.promiser.answered(e.ticket, at)
             else:
-                self.history.abandoned(at, e.ticket)
                 self.promiser.abandoned(e.ticket, at)
             info = self._arrived.pop(e.ticket, None)
             if info is not None and self._queued.pop(e.ticket, None) is not None:
