@@ -298,3 +298,38 @@ def test_chat_visitors_who_come_at_night_and_leave_do_not_hold_up_the_morning():
     median = now + timedelta(seconds=forecast_wait(state_at(history, now, 0)).quantile(0.5))
     opening = datetime(2026, 4, 1, 7, 0, tzinfo=UTC)         # Wednesday, 09:00 in Berlin
     assert opening < median < opening + timedelta(minutes=25)
+
+
+def test_a_new_install_does_not_read_its_unknown_pace_as_days():
+    """Before any agent has been seen, the pace is the prior's (ten minutes a reply per agent),
+    weighed in the mean as five replies. Its uncertainty is now that of five replies too; counted
+    as one, twenty emails waiting overnight were promised the next day's evening."""
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    night = datetime(2026, 3, 30, 23, 0, tzinfo=UTC)           # Tuesday, 01:00 in Berlin
+    opening = datetime(2026, 3, 31, 7, 0, tzinfo=UTC)
+    closing = opening + timedelta(hours=9)
+
+    def after_opening(ahead: int, p: float) -> float:
+        fc = forecast_wait(state_at(history, night, ahead, online=0))
+        return (night + timedelta(seconds=fc.quantile(p)) - opening).total_seconds()
+
+    assert after_opening(10, 0.9) <= 2.5 * after_opening(10, 0.5)
+    assert opening + timedelta(seconds=after_opening(20, 0.9)) < closing
+
+
+def test_nobody_online_over_the_team_s_lunch_means_back_after_lunch():
+    """A team that all goes to lunch at 12:00 for half an hour. Counted as a share of the usual
+    (a fraction of an agent, as some leave a few minutes late), nobody online read as the whole
+    team away for hours, and a ticket with three ahead at 12:10 was expected at 14:00."""
+    lunch_together = tuple(Shift(9.0, 18.0, 12.0, 30.0) for _ in range(4))
+    team = replace(TEAM, shifts=lunch_together)
+    now = datetime(2026, 3, 31, 10, 10, tzinfo=UTC)            # Tuesday, 12:10 in Berlin
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    for e in simulate(team, seed=2).events:
+        if e.t >= now.timestamp():
+            break
+        history.record(e)
+    assert not history.online
+    median = now + timedelta(seconds=forecast_wait(state_at(history, now, 3)).quantile(0.5))
+    back = datetime(2026, 3, 31, 10, 30, tzinfo=UTC)
+    assert back < median < back + timedelta(minutes=30)

@@ -87,7 +87,7 @@ class RecentStats:
     """The history summary the predictor needs, as of one instant."""
 
     service_rate: float                       # takes per busy agent-second
-    service_replies: float                    # evidence behind it (decayed count)
+    service_replies: float                    # evidence behind it (decayed count, prior included)
     reply_delays: Mapping[str, tuple[float, ...]]
     class_mix: Mapping[str, Mapping[str, float]]
     abandon_share: Mapping[str, float]

@@ -337,7 +337,7 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
 
     capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol)
     jumps = _jump_ins(state, now, due)
-    spread = math.sqrt(1.0 / (st.service_replies + 1.0) + RATE_SPREAD ** 2)
+    spread = math.sqrt(1.0 / max(st.service_replies, 1.0) + RATE_SPREAD ** 2)
     return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread, dispersion,
                         ol.staff_levels)
 
@@ -351,9 +351,10 @@ def _prior_delays(mu: float) -> tuple[float, ...]:
 def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outlook) -> _Clock:
     """Expected takes from now: agents online take at ``rate`` each, and an agent coming online
     (a shift start, the end of a break) takes a waiting ticket at once. Staffing is the usual
-    for each slot, bent towards who is online now. A team not yet seen working falls back on
-    the calendar (the outlook's staffing is then the open share of each slot), staffed as now
-    or by one agent.
+    for each slot, plus or minus the agents more or fewer online now than usual, a difference
+    that fades over ``STAFF_MEMORY``. A team not yet seen working falls back on the calendar
+    (the outlook's staffing is then the open share of each slot), staffed as now or by one
+    agent.
     """
     i = ol.slot_at(now)
     scale = 1.0 if ol.learned else max(online, 1.0)
@@ -368,10 +369,11 @@ def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outl
             continue
         decay = math.exp(-(0.5 * (t + end) - now) / STAFF_MEMORY)
         usual = ol.staff[j] * scale
-        if online >= usual_now:
-            agents = usual + (online - usual_now) * decay
-        else:
-            agents = usual * (1.0 - (1.0 - online / usual_now) * decay)
+        # A departure from the usual is counted in agents: one agent away is one agent fewer
+        # later on too. Counted as a share of the usual, nobody online in the quarter hour before
+        # a shift starts (when the usual is a fraction of an agent) or in a team's lunch gap read
+        # as the whole team gone for hours.
+        agents = max(0.0, usual + (online - usual_now) * decay)
         cum.append(cum[-1] + rate * agents * (end - t) + cap * max(0.0, agents - prev))
         prev = agents
         bounds.append(end)

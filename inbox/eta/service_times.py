@@ -91,8 +91,10 @@ class ServiceTimes:
     # -- reading ---------------------------------------------------------------------------
 
     def evidence(self, staffed: float) -> float:
-        """Replies behind the estimate, decayed to ``staffed``."""
-        return sum(self._counts) * self._decay(staffed)
+        """Replies behind the estimate, decayed to ``staffed``, the prior's among them: the
+        pooled mean weighs the prior as ``prior_replies`` replies, so its uncertainty is that of
+        as many (counting the prior as one reply read a new install's pace to a factor of e)."""
+        return sum(self._counts) * self._decay(staffed) + self.prior_replies
 
     def pooled(self, staffed: float) -> float:
         """Mean handling time over all channels, with the prior as ``prior_replies`` replies."""
