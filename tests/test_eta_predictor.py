@@ -333,3 +333,23 @@ def test_nobody_online_over_the_team_s_lunch_means_back_after_lunch():
     median = now + timedelta(seconds=forecast_wait(state_at(history, now, 3)).quantile(0.5))
     back = datetime(2026, 3, 31, 10, 30, tzinfo=UTC)
     assert back < median < back + timedelta(minutes=30)
+
+
+def test_an_agent_working_late_leaves_as_the_rest_of_the_team_did():
+    """The team closes at 18:00; now and then someone stays up to an hour. At 18:50 one agent
+    is still online, busy with a ticket; an email written then has that ticket ahead of it.
+    Kept for three hours as if one more agent had come in that day, the late agent made the
+    promise that evening; the agent leaves as the usual ones do, so it is the next morning's."""
+    now = datetime(2026, 3, 31, 16, 50, tzinfo=UTC)           # Tuesday, 18:50 in Berlin
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    for e in simulate(TEAM, seed=3).events:
+        if e.t >= now.timestamp():
+            break
+        history.record(e)
+    if not history.online:
+        history.agent_online(now - timedelta(minutes=70), "late")
+    history.arrival(now - timedelta(minutes=5), "in-hand", "email", "normal")
+    state = replace(state_at(history, now, 1), agents_free=0.0)
+    promise = now + timedelta(seconds=forecast_wait(state).quantile(0.9))
+    opening = datetime(2026, 4, 1, 7, 0, tzinfo=UTC)          # Wednesday, 09:00 in Berlin
+    assert opening <= promise < opening + timedelta(hours=2)

@@ -352,9 +352,9 @@ def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outl
     """Expected takes from now: agents online take at ``rate`` each, and an agent coming online
     (a shift start, the end of a break) takes a waiting ticket at once. Staffing is the usual
     for each slot, plus or minus the agents more or fewer online now than usual, a difference
-    that fades over ``STAFF_MEMORY``. A team not yet seen working falls back on the calendar
-    (the outlook's staffing is then the open share of each slot), staffed as now or by one
-    agent.
+    that fades over ``STAFF_MEMORY`` and shrinks as the usual does. A team not yet seen working
+    falls back on the calendar (the outlook's staffing is then the open share of each slot),
+    staffed as now or by one agent.
     """
     i = ol.slot_at(now)
     scale = 1.0 if ol.learned else max(online, 1.0)
@@ -372,8 +372,12 @@ def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outl
         # A departure from the usual is counted in agents: one agent away is one agent fewer
         # later on too. Counted as a share of the usual, nobody online in the quarter hour before
         # a shift starts (when the usual is a fraction of an agent) or in a team's lunch gap read
-        # as the whole team gone for hours.
-        agents = max(0.0, usual + (online - usual_now) * decay)
+        # as the whole team gone for hours. But it follows the usual down: agents online beyond
+        # the usual at closing time are working late and leave as the rest did (kept for hours,
+        # tickets written after closing were promised answers that came the next working day).
+        # Someone online when nobody usually is (a weekend shift) has no usual to follow.
+        follow = min(1.0, usual / usual_now) if usual_now > 0.0 else 1.0
+        agents = max(0.0, usual + (online - usual_now) * decay * follow)
         cum.append(cum[-1] + rate * agents * (end - t) + cap * max(0.0, agents - prev))
         prev = agents
         bounds.append(end)
