@@ -282,6 +282,30 @@ def test_near_the_front_of_a_busy_queue_the_middle_estimate_is_the_middle_of_the
     assert 0.4 <= above / n <= 0.6, (above, n)
 
 
+def test_first_in_line_behind_agents_who_have_replied_waits_for_the_rest_of_their_handling():
+    """An agent who has sent a ticket's first reply is only the rest of that handling from free,
+    so the ticket first in line is taken sooner than a whole handling per seat. Over a month of
+    Lisbon's queued tickets first in line, the middle estimates' median was 6.2 min against
+    actual waits' 5.5 (13 % over)."""
+    trace = simulate(TEAMS["lisbon-small"], seed=1)
+    replay = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9)
+    issued: dict[str, tuple[float, float]] = {}
+    medians, waits = [], []
+    for e in trace.events:
+        staffed = bool(replay.history.online)
+        out = replay.apply(e)
+        if isinstance(out, Arrived) and staffed and out.position == 1 \
+                and out.promise.forecast.immediate < 0.5:
+            issued[e.ticket] = (e.t, out.promise.forecast.quantile(0.5))
+        elif e.kind == FIRST_REPLY and e.ticket in issued:
+            t0, median = issued.pop(e.ticket)
+            medians.append(median)
+            waits.append(e.t - t0)
+    assert len(waits) > 150
+    ratio = sorted(medians)[len(medians) // 2] / sorted(waits)[len(waits) // 2]
+    assert 0.92 <= ratio <= 1.08, ratio
+
+
 def test_chat_visitors_who_come_at_night_and_leave_do_not_hold_up_the_morning():
     """A team with 200 chats a day, a quarter of them overnight: the visitors who find nobody
     online leave within minutes, so an email written in the evening with nothing ahead of it

@@ -326,16 +326,23 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
         free = sum(st.free_chances) * cap
         immediate = 1.0 if free >= needed + 0.5 else 0.0
 
-    # Tickets at the front of the queue may already be taken, their first reply being written: a
-    # take shows only when its reply comes, so they still count as waiting, but need no take. A
-    # busy seat spends the mean take-to-reply delay of every handling (1/μ) in that state.
+    # A busy seat spends the mean take-to-reply delay of every handling (a share μ·d̄ of it)
+    # before its first reply and the rest after. Tickets at the front of the queue may already be
+    # taken, their first reply being written: a take shows only when its reply comes, so they
+    # still count as waiting, but need no take.
+    busy = state.agents_online * cap if saturated else sum(1.0 - p for p in st.free_chances) * cap
+    pooled = [x for v in st.reply_delays.values() for x in v] or list(delays)
+    before_reply = min(1.0, mu * sum(pooled) / len(pooled))
     if state.ahead:
-        busy = state.agents_online * cap if saturated else sum(1.0 - p for p in st.free_chances) * cap
-        pooled = [x for v in st.reply_delays.values() for x in v] or list(delays)
-        in_hand = busy * min(1.0, mu * sum(pooled) / len(pooled))
+        in_hand = busy * before_reply
         ahead *= 1.0 - min(in_hand, len(state.ahead)) / len(state.ahead)
+    # The other seats have replied and are only the rest of a handling from free (its mean is
+    # (1 - μ·d̄)/μ, not 1/μ), so the first takes come sooner than the steady rate: each such seat
+    # brings its next take forward by a share μ·d̄ of one, within about that rest.
+    after_reply = max((1.0 - before_reply) / mu, 0.1 / mu)
+    early = busy * (1.0 - before_reply) * before_reply
 
-    capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol)
+    capacity = _capacity_clock(now, state.agents_online, cap * mu, cap, ol, early, after_reply)
     jumps = _jump_ins(state, now, due)
     spread = math.sqrt(1.0 / max(st.service_replies, 1.0) + RATE_SPREAD ** 2)
     return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread, dispersion,
@@ -348,13 +355,15 @@ def _prior_delays(mu: float) -> tuple[float, ...]:
     return tuple(-mean * math.log(1 - p) for p in DELAY_POINTS)
 
 
-def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outlook) -> _Clock:
-    """Expected takes from now: agents online take at ``rate`` each, and an agent coming online
-    (a shift start, the end of a break) takes a waiting ticket at once. Staffing is the usual
-    for each slot, plus or minus the agents more or fewer online now than usual, a difference
-    that fades over ``STAFF_MEMORY`` and shrinks as the usual does. A team not yet seen working
-    falls back on the calendar (the outlook's staffing is then the open share of each slot),
-    staffed as now or by one agent.
+def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outlook,
+                    early: float, after_reply: float) -> _Clock:
+    """Expected takes from now: agents online take at ``rate`` each, plus ``early`` takes from
+    seats that have already replied, coming over about ``after_reply`` seconds; and an agent
+    coming online (a shift start, the end of a break) takes a waiting ticket at once. Staffing
+    is the usual for each slot, plus or minus the agents more or fewer online now than usual, a
+    difference that fades over ``STAFF_MEMORY`` and shrinks as the usual does. A team not yet
+    seen working falls back on the calendar (the outlook's staffing is then the open share of
+    each slot), staffed as now or by one agent.
     """
     i = ol.slot_at(now)
     scale = 1.0 if ol.learned else max(online, 1.0)
@@ -378,7 +387,8 @@ def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outl
         # Someone online when nobody usually is (a weekend shift) has no usual to follow.
         follow = min(1.0, usual / usual_now) if usual_now > 0.0 else 1.0
         agents = max(0.0, usual + (online - usual_now) * decay * follow)
-        cum.append(cum[-1] + rate * agents * (end - t) + cap * max(0.0, agents - prev))
+        cum.append(cum[-1] + rate * agents * (end - t) + cap * max(0.0, agents - prev)
+                   + early * (math.exp(-(t - now) / after_reply) - math.exp(-(end - now) / after_reply)))
         prev = agents
         bounds.append(end)
         t = end
