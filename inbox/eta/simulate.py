@@ -14,7 +14,7 @@ import argparse
 import heapq
 import math
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -146,24 +146,15 @@ TEAMS: dict[str, Team] = {
         surges=(Surge(12, 8.0, 3.0, 1.6, ("chat",)),),
         absence=0.03, overtime=0.0, jitter_minutes=3.0,
     ),
-    # The same centre open 08:00-24:00: the night's chats find nobody and leave, the night's
-    # social posts wait for the morning, and each shift's agents take their break together.
-    "contact-centre-16h": Team(
-        name="contact-centre-16h", timezone="UTC",
-        hours={d: ["08:00", "24:00"] for d in DAYS}, holidays=(),
-        start=date(2026, 2, 2), days=28,
-        shifts=tuple(Shift(s, s + 8.0, s + 4.0, 30.0, days=tuple(range(7))) for s in (8.0, 16.0)
-                     for _ in range(9))
-        + tuple(Shift(9.0, 17.0, 13.0, 30.0, days=tuple(range(7))) for _ in range(6)),
-        daily={"chat": 2600, "social": 300},
-        priorities={"chat": {"normal": 0.85, "high": 0.15}, "social": _SOCIAL_MIX},
-        service_minutes={"chat": 4.0, "social": 4.0},
-        service_cv=1.0, reply_share=(0.0, 0.0), patience_minutes=3.0,
-        weekend_share=0.8, night_share=0.5, peak=(7.0, 22.0),
-        surges=(Surge(12, 8.0, 3.0, 1.6, ("chat",)),),
-        absence=0.03, overtime=0.0, jitter_minutes=3.0,
-    ),
 }
+
+
+# The same centre open 08:00-24:00: the night's chats find nobody and leave, the night's social
+# posts wait for the morning, and each shift's agents take their break together.
+TEAMS["contact-centre-16h"] = replace(
+    TEAMS["contact-centre"], name="contact-centre-16h", hours={d: ["08:00", "24:00"] for d in DAYS},
+    shifts=tuple(sh for sh in TEAMS["contact-centre"].shifts if sh.start >= 8.0),
+)
 
 
 @dataclass(order=True)
