@@ -332,6 +332,31 @@ def test_a_new_install_does_not_read_its_unknown_pace_as_days():
     assert opening + timedelta(seconds=after_opening(20, 0.9)) < closing
 
 
+def test_a_new_install_s_first_night_is_promised_the_first_morning_not_the_next_day():
+    """A contact centre open 08:00-24:00 with 24 agents starts using Kept at midnight. Until
+    08:00 nobody has been online, so nothing is known of its staffing but the arrivals. Read as
+    one agent, the posts waiting for the first morning were promised 40-53 hours; the centre,
+    taken to be staffed to keep up with what arrives, is promised that morning, and keeps it."""
+    trace = simulate(replace(TEAMS["contact-centre-16h"], days=1), seed=1)
+    replay = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9)
+    night = datetime(2026, 2, 2, 5, 0, tzinfo=UTC)
+    opening = datetime(2026, 2, 2, 8, 0, tzinfo=UTC)
+    noon = datetime(2026, 2, 2, 12, 0, tzinfo=UTC)
+    promised: dict[str, tuple[datetime, datetime]] = {}
+    answered: dict[str, datetime] = {}
+    for e in trace.events:
+        out = replay.apply(e)
+        at = to_datetime(e.t)
+        if isinstance(out, Arrived) and night <= at < opening and e.channel == "social":
+            assert not replay.history.online
+            promised[e.ticket] = (at, at + out.promise.promise)
+        elif e.kind == FIRST_REPLY and e.ticket in promised:
+            answered[e.ticket] = at
+    assert len(answered) >= 10
+    assert all(promised[tk][1] < noon + timedelta(hours=1) for tk in answered)
+    assert all(at <= promised[tk][1] for tk, at in answered.items())
+
+
 def test_nobody_online_over_the_team_s_lunch_means_back_after_lunch():
     """A team that all goes to lunch at 12:00 for half an hour. Counted as a share of the usual
     (a fraction of an agent, as some leave a few minutes late), nobody online read as the whole

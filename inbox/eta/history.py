@@ -164,6 +164,7 @@ class TeamHistory:
         self._surge_since: dict[str, float] = {}
         self._outlook: Outlook | None = None
         self._outlook_day: date | None = None
+        self._outlook_built = 0.0
         self._open_days: dict[date, tuple[tuple[float, float], ...]] = {}
 
     # -- events ----------------------------------------------------------------------------
@@ -421,9 +422,14 @@ class TeamHistory:
 
     def outlook(self, t: float) -> Outlook:
         today = datetime.fromtimestamp(t, self.tz).date()
-        if self._outlook is None or self._outlook_day != today:
-            self._outlook = self._build_outlook(today)
+        # Until an agent is first seen, staffing is guessed from the arrivals so far (see
+        # _fallback_staff), and the guess firms up as they come.
+        unseen = not self._staff_slots
+        if self._outlook is None or self._outlook_day != today or (
+                unseen and t - self._outlook_built >= SLOT):
+            self._outlook = self._build_outlook(today, t)
             self._outlook_day = today
+            self._outlook_built = t
         return self._outlook
 
     def _day_kind(self, day: date) -> tuple[tuple[float, float], ...]:
@@ -461,12 +467,33 @@ class TeamHistory:
             return same_kind[:PROFILE_WEEKS + 1]
         return [d for d in candidates if bool(self._day_kind(d)) == bool(kind)][:PROFILE_WEEKS + 1]
 
-    def _build_outlook(self, today: date) -> Outlook:
+    def _fallback_staff(self, t: float) -> float:
+        """Agents assumed on a day no past day says anything about.
+
+        Once agents have been seen: those online now, at least one. Before any has been (a new
+        install, a history that starts at night), nothing is known of the team but its arrivals,
+        so it is taken to be staffed to keep up with them: to handle in its open hours what
+        arrives round the clock, at the prior pace. One agent instead read a 24-agent contact
+        centre's first night as a day and a half of work (34 h promised for a 72 min wait).
+        """
+        if self._staff_slots:
+            return max(len(self.online), 1)
+        if self._first is None or t - self._first < SLOT:
+            return 1.0
+        day = datetime.fromtimestamp(t, self.tz).date()
+        open_secs = sum(b - a for k in range(7) for a, b in self._day_kind(day + timedelta(days=k)))
+        if not open_secs:
+            return 1.0
+        arrived = sum(sum(v) for v in self._arrival_slots.values())
+        per_open_second = arrived / (t - self._first) * 7 * 86400 / open_secs
+        return max(1.0, per_open_second * self._service.pooled(self._staffed))
+
+    def _build_outlook(self, today: date, t: float) -> Outlook:
         bounds: list[float] = []
         staff: list[float] = []
         arrivals: dict[str, list[float]] = {ch: [] for ch in self.channels}
         learned = False
-        fallback_staff = max(len(self.online), 1)
+        fallback_staff = self._fallback_staff(t)
         for offset in range(OUTLOOK_DAYS):
             day = today + timedelta(days=offset)
             past = self._similar_past_days(day, today)
