@@ -357,6 +357,27 @@ def test_a_new_install_s_first_night_is_promised_the_first_morning_not_the_next_
     assert all(at <= promised[tk][1] for tk, at in answered.items())
 
 
+def test_a_one_agent_team_s_day_off_is_not_read_as_every_day_to_come():
+    """A one-agent desk starts on Monday; on Tuesday its agent is off and the mail piles up. The
+    usual staffing of every weekday to come was read from Tuesday, the only weekday since the
+    (partial) first one, so on Wednesday morning every promise ran to the 90-day horizon. With
+    one day off and nothing else known, the desk is expected back, and answers that day."""
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    monday = datetime(2026, 3, 23, 8, 0, tzinfo=UTC)          # 09:00 in Berlin
+    history.agent_online(monday, "solo")
+    for i in range(20):
+        at = monday + timedelta(minutes=25 * i)
+        history.arrival(at, f"m{i}", "email", "normal")
+        history.first_reply(at + timedelta(minutes=10), f"m{i}", "solo")
+    history.agent_offline(monday + timedelta(hours=9), "solo")
+    tuesday = monday + timedelta(days=1)
+    for i in range(12):                                        # nobody there to answer
+        history.arrival(tuesday + timedelta(minutes=40 * i), f"t{i}", "email", "normal")
+    now = datetime(2026, 3, 25, 6, 30, tzinfo=UTC)             # Wednesday, 07:30 in Berlin
+    promise = now + timedelta(seconds=forecast_wait(state_at(history, now, 12, online=0)).quantile(0.9))
+    assert promise < datetime(2026, 3, 25, 16, 0, tzinfo=UTC)  # Wednesday, before closing
+
+
 def test_nobody_online_over_the_team_s_lunch_means_back_after_lunch():
     """A team that all goes to lunch at 12:00 for half an hour. Counted as a share of the usual
     (a fraction of an agent, as some leave a few minutes late), nobody online read as the whole

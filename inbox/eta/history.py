@@ -497,24 +497,24 @@ class TeamHistory:
         for offset in range(OUTLOOK_DAYS):
             day = today + timedelta(days=offset)
             past = self._similar_past_days(day, today)
+            staffed = self._staffing_days(past)
             day_start = self._local_epoch(day, 0.0)
             next_start = self._local_epoch(day + timedelta(days=1), 0.0)
             n_slots = max(1, round((next_start - day_start) / SLOT))
-            open_mask = self._open_mask(day_start, n_slots) if not past else None
+            open_mask = self._open_mask(day_start, n_slots) if not staffed else None
+            learned = learned or bool(past)
             for k in range(n_slots):
                 start = day_start + k * SLOT
                 bounds.append(start)
-                if past:
-                    learned = True
-                    staff.append(sum(self._staff_slots[d][k] for d in past if d in self._staff_slots)
-                                 / (len(past) * SLOT))
-                    for ch in self.channels:
-                        arrivals[ch].append(sum(self._arrival_slots[(d, ch)][k] for d in past
-                                                if (d, ch) in self._arrival_slots) / len(past))
+                if staffed:
+                    staff.append(sum(self._staff_slots[d][k] for d in staffed if d in self._staff_slots)
+                                 / (len(staffed) * SLOT))
                 else:
                     staff.append(fallback_staff * open_mask[k])
-                    for ch in self.channels:
-                        arrivals[ch].append(0.0)
+                for ch in self.channels:
+                    arrivals[ch].append(sum(self._arrival_slots[(d, ch)][k] for d in past
+                                            if (d, ch) in self._arrival_slots) / len(past)
+                                        if past else 0.0)
         bounds.append(bounds[-1] + SLOT)
         return Outlook(
             bounds=tuple(bounds),
@@ -528,6 +528,29 @@ class TeamHistory:
             staffed_arrivals_cum={ch: _running(a * min(1.0, n) for a, n in zip(v, staff, strict=True))
                                   for ch, v in arrivals.items()},
         )
+
+    def _staffing_days(self, past: list[date]) -> list[date]:
+        """The days of ``past`` to read a future day's usual staffing from.
+
+        A day nobody worked in its opening hours, among like days that were worked, is an
+        absence, not the usual: read into the usual, one agent's day off on the second day of a
+        one-agent install became every future weekday's staffing, and every promise ran to the
+        90-day horizon. Nor is it a staffing level (``_staff_levels``): a level holds for the whole
+        future, and one at nought sends the tail of every promise to the horizon as well; such
+        days are left to the calibration. Only when two or more like days all went unworked is the
+        day one the team does not work; with a single one, nothing is known and the fallback stands.
+        """
+        worked = [d for d in past if self._worked(d)]
+        if worked or len(past) >= 2:
+            return worked or past
+        return []
+
+    def _worked(self, day: date) -> bool:
+        """Whether anyone was online on ``day`` within its declared opening hours."""
+        if day not in self._staff_slots:
+            return False
+        slots = self._staff_slots[day]
+        return any(any(slots[int(a // SLOT):math.ceil(b / SLOT)]) for a, b in self._day_kind(day))
 
     def _staff_levels(self, today: date) -> tuple[tuple[float, float], ...]:
         """Recent staffed days' agent-hours over the mean of days like them, as three levels:
