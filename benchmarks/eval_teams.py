@@ -2,14 +2,15 @@
 
 Every preset of :mod:`inbox.eta.simulate` (a small Lisbon team with an Easter week, New York
 with seventeen agents, Sydney with a two-week holiday block, Berlin with a 28-hour surge, a
-24/7 contact centre whose waits are seconds, and the same centre open 08:00-24:00 with each
-shift breaking together) is simulated for several seeds and replayed
+24/7 contact centre whose waits are seconds, the same centre open 08:00-24:00 with each shift
+breaking together, and a one-agent desk on Lisbon's calendar) is simulated for several seeds and
+replayed
 through the same backtest as ``flask eta backtest``. Each trace is held to the goal: kept
 between 0.88 and 0.93 overall and at least 0.85 on every channel, pinball at most 0.8 × the
 best baseline's, median padding at most 3.
 
 Run: ``.venv/bin/python benchmarks/eval_teams.py [--seeds 1 2 3 4] [--quantile 0.9] [--jobs 2]``
-(about two and a half minutes for the 24 traces on two CPUs).
+(about two and a half minutes for the 28 traces on two CPUs).
 """
 from __future__ import annotations
 

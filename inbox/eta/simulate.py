@@ -155,6 +155,12 @@ TEAMS["contact-centre-16h"] = replace(
     TEAMS["contact-centre"], name="contact-centre-16h", hours={d: ["08:00", "24:00"] for d in DAYS},
     shifts=tuple(sh for sh in TEAMS["contact-centre"].shifts if sh.start >= 8.0),
 )
+# A one-agent desk on Lisbon's calendar, with a third of its arrivals: every day off is a day
+# nobody answers, and the Saturday mornings the calendar declares open go unworked.
+TEAMS["lisbon-solo"] = replace(
+    TEAMS["lisbon-small"], name="lisbon-solo", shifts=(Shift(9.0, 17.0, 12.5),),
+    daily={ch: n / 3 for ch, n in TEAMS["lisbon-small"].daily.items()},
+)
 
 
 @dataclass(order=True)
