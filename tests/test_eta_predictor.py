@@ -378,6 +378,25 @@ def test_a_one_agent_team_s_day_off_is_not_read_as_every_day_to_come():
     assert promise < datetime(2026, 3, 25, 16, 0, tzinfo=UTC)  # Wednesday, before closing
 
 
+def test_without_presence_events_agents_quiet_after_closing_have_gone_home():
+    """A history of replies only (no presence events): agents count as online while they reply.
+    The team closes at 18:00 and its last replies come at 17:55. Counted online for four handling
+    times after them, the three agents were still free at 18:10, and an email written then was
+    promised minutes for a wait until the next morning."""
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    for day in range(3):                                       # Monday to Wednesday
+        opening = datetime(2026, 3, 23 + day, 8, 0, tzinfo=UTC)    # 09:00 in Berlin
+        for slot in range(54):                                 # a reply each ten minutes each
+            at = opening + timedelta(minutes=10 * slot + 5)
+            for agent in range(3):
+                history.arrival(at - timedelta(minutes=8), f"{day}-{slot}-{agent}", "email", "normal")
+                history.first_reply(at, f"{day}-{slot}-{agent}", f"agent{agent}")
+    evening = datetime(2026, 3, 25, 17, 10, tzinfo=UTC)        # Wednesday, 18:10 in Berlin
+    history.advance(evening)
+    promise = evening + timedelta(seconds=forecast_wait(state_at(history, evening, 0)).quantile(0.9))
+    assert promise >= datetime(2026, 3, 26, 8, 0, tzinfo=UTC)  # Thursday, 09:00 in Berlin
+
+
 def test_nobody_online_over_the_team_s_lunch_means_back_after_lunch():
     """A team that all goes to lunch at 12:00 for half an hour. Counted as a share of the usual
     (a fraction of an agent, as some leave a few minutes late), nobody online read as the whole

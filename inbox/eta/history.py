@@ -47,7 +47,7 @@ MIX_HALF_LIFE = 7 * 86400.0
 CHANNELS = ("email", "social", "chat")
 # A history without presence events (a system that logs only replies) still shows who works: an
 # agent counts as online from a first reply until IDLE_HANDLINGS handling times (at least
-# MIN_IDLE) pass without another.
+# MIN_IDLE) pass without another, or one handling time once the team is closed.
 IDLE_HANDLINGS = 4.0
 MIN_IDLE = 900.0
 SURGE_CLEAR = 2.0               # an hour's excess arrivals, in noise units, that starts a surge
@@ -297,10 +297,15 @@ class TeamHistory:
                 self._service.worked(self._staffed, n * (b - a))
 
     def _forget_idle(self, t: float) -> None:
-        """Agents seen only by their replies are gone once a few handling times pass quietly."""
-        idle = max(MIN_IDLE, IDLE_HANDLINGS * self._service.pooled(self._staffed))
-        for agent, last in sorted(self._seen_replying.items(), key=lambda kv: kv[1]):
-            gone = last + idle
+        """Agents seen only by their replies are gone once a few handling times pass quietly,
+        or one when the team is closed by then: in opening hours a quiet agent is most likely
+        between tickets, after them most likely gone. Kept for four handling times after the last
+        reply of the evening, agents were read as free at once, and posts written just after
+        closing were promised minutes for a wait until the morning."""
+        handling = self._service.pooled(self._staffed)
+        idle = max(MIN_IDLE, IDLE_HANDLINGS * handling)
+        for gone, agent in sorted((self._quiet_until(last, handling, idle), agent)
+                                  for agent, last in self._seen_replying.items()):
             if gone >= t:
                 break
             if gone > self._t:
@@ -308,6 +313,11 @@ class TeamHistory:
                 self._t = gone
             self.online.pop(agent, None)
             del self._seen_replying[agent]
+
+    def _quiet_until(self, last: float, handling: float, idle: float) -> float:
+        if self.calendar is not None and not self.calendar.is_open_us(int((last + handling) * 1e6)):
+            return last + handling
+        return last + idle
 
     def _slot_key(self, t: float) -> tuple[date, int]:
         local = datetime.fromtimestamp(t, self.tz)
@@ -497,18 +507,18 @@ class TeamHistory:
         for offset in range(OUTLOOK_DAYS):
             day = today + timedelta(days=offset)
             past = self._similar_past_days(day, today)
-            staffed = self._staffing_days(past)
+            staffing = self._staffing_days(past)
             day_start = self._local_epoch(day, 0.0)
             next_start = self._local_epoch(day + timedelta(days=1), 0.0)
             n_slots = max(1, round((next_start - day_start) / SLOT))
-            open_mask = self._open_mask(day_start, n_slots) if not staffed else None
+            open_mask = self._open_mask(day_start, n_slots) if not staffing else None
             learned = learned or bool(past)
             for k in range(n_slots):
                 start = day_start + k * SLOT
                 bounds.append(start)
-                if staffed:
-                    staff.append(sum(self._staff_slots[d][k] for d in staffed if d in self._staff_slots)
-                                 / (len(staffed) * SLOT))
+                if staffing:
+                    staff.append(sum(self._staff_slots[d][k] for d in staffing if d in self._staff_slots)
+                                 / (len(staffing) * SLOT))
                 else:
                     staff.append(fallback_staff * open_mask[k])
                 for ch in self.channels:
