@@ -11,9 +11,11 @@ best baseline's, median padding at most 3.
 
 ``--replies-only`` replays the same traces without their presence events, as a system that logs
 only replies would export them (the history then infers who is online from the replies).
+``--from-hour 11`` starts each trace at 11:00 on its first day, as an export cut mid-shift: the
+agents already logged in have no login event.
 
 Run: ``.venv/bin/python benchmarks/eval_teams.py [--seeds 1 2 3 4] [--quantile 0.9] [--jobs 2]
-[--replies-only]`` (about two and a half minutes for the 28 traces on two CPUs).
+[--replies-only] [--from-hour H]`` (about two and a half minutes for the 28 traces on two CPUs).
 """
 from __future__ import annotations
 
@@ -23,7 +25,9 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -59,11 +63,18 @@ class Outcome:
         return out
 
 
-def evaluate(team: str, seed: int, q: float, replies_only: bool = False) -> Outcome:
+def evaluate(team: str, seed: int, q: float, replies_only: bool = False,
+             from_hour: float = 0.0) -> Outcome:
     trace = simulate(team, seed)
     if replies_only:
         trace = replace(trace, events=tuple(e for e in trace.events
                                             if e.kind not in (AGENT_ONLINE, AGENT_OFFLINE)))
+    if from_hour:
+        preset = TEAMS[team]
+        day = preset.start
+        first = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(preset.timezone))
+        cut = (first + timedelta(hours=from_hour)).timestamp()
+        trace = replace(trace, events=tuple(e for e in trace.events if e.t >= cut))
     result = replay(trace, q)
     kept = result.scores[KEPT]
     best = min((n for n in result.scores if n != KEPT), key=lambda n: result.scores[n].pinball_min)
@@ -78,12 +89,14 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--replies-only", action="store_true",
                     help="drop presence events, as from a system that logs only replies")
+    ap.add_argument("--from-hour", type=float, default=0.0,
+                    help="start each trace at this local hour of its first day, agents already in")
     a = ap.parse_args(argv)
     started = time.perf_counter()
     runs = [(team, seed) for team in TEAMS for seed in a.seeds]
     with ProcessPoolExecutor(a.jobs) as pool:
         outcomes = list(pool.map(evaluate, *zip(*runs, strict=True), [a.quantile] * len(runs),
-                                 [a.replies_only] * len(runs)))
+                                 [a.replies_only] * len(runs), [a.from_hour] * len(runs)))
     for o in outcomes:
         channels = " ".join(f"{ch} {v:.3f}" for ch, v in sorted(o.by_channel.items()))
         verdict = "misses: " + ", ".join(o.misses()) if o.misses() else "meets the goal"

@@ -397,6 +397,30 @@ def test_without_presence_events_agents_quiet_after_closing_have_gone_home():
     assert promise >= datetime(2026, 3, 26, 8, 0, tzinfo=UTC)  # Thursday, 09:00 in Berlin
 
 
+def test_agents_logged_in_before_the_history_starts_count_by_their_replies():
+    """A history that starts at 11:00 while three agents are already logged in: their logins are
+    not in it. At 12:00 one of them logs out for lunch. That first presence event made every
+    agent without one count as gone, even the two still replying every ten minutes, and at 12:30
+    an email with six ahead was promised 16:45; the two agents take it within the hour or so."""
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    start = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)            # Tuesday, 11:00 in Berlin
+    lunch = datetime(2026, 3, 31, 10, 0, tzinfo=UTC)
+    now = datetime(2026, 3, 31, 10, 30, tzinfo=UTC)
+    for slot in range(9):
+        at = start + timedelta(minutes=10 * slot + 5)
+        for agent in ("a", "b", "c"):
+            if agent == "c" and at >= lunch:
+                continue
+            history.arrival(at - timedelta(minutes=4), f"{slot}{agent}", "email", "normal")
+            history.first_reply(at, f"{slot}{agent}", agent)
+        if at < lunch <= at + timedelta(minutes=10):
+            history.agent_offline(lunch, "c")
+    history.advance(now)
+    assert sorted(history.online) == ["a", "b"]
+    promise = now + timedelta(seconds=forecast_wait(state_at(history, now, 6)).quantile(0.9))
+    assert promise < now + timedelta(hours=1, minutes=30)
+
+
 def test_nobody_online_over_the_team_s_lunch_means_back_after_lunch():
     """A team that all goes to lunch at 12:00 for half an hour. Counted as a share of the usual
     (a fraction of an agent, as some leave a few minutes late), nobody online read as the whole

@@ -145,8 +145,8 @@ class TeamHistory:
         self.tz = ZoneInfo(calendar.timezone) if calendar is not None else ZoneInfo("UTC")
         self.channels = channels
         self.online: dict[str, float] = {}
-        self._presence_logged = False
-        self._seen_replying: dict[str, float] = {}    # agent -> last reply, without presence events
+        self._seen_replying: dict[str, float] = {}    # agent -> last reply, online by replies only
+        self._with_presence: set[str] = set()         # agents whose presence events are logged
         self.waiting: dict[str, _Ticket] = {}
         self._t = -math.inf
         self._staffed = 0.0         # seconds so far with at least one agent online
@@ -187,16 +187,10 @@ class TeamHistory:
         """Bring the record up to ``at`` (agents seen only by their replies may have gone)."""
         self._advance(at)
 
-    def _presence(self) -> None:
-        if not self._presence_logged:
-            self._presence_logged = True
-            for agent in self._seen_replying:
-                self.online.pop(agent, None)
-            self._seen_replying.clear()
-
     def agent_online(self, at: datetime, agent: str) -> None:
         t = self._advance(at)
-        self._presence()
+        self._with_presence.add(agent)
+        self._seen_replying.pop(agent, None)
         self.online[agent] = t
         if self.waiting:
             # Work was waiting, so the agent took a ticket at once: the delay to their next
@@ -208,7 +202,8 @@ class TeamHistory:
 
     def agent_offline(self, at: datetime, agent: str) -> None:
         self._advance(at)
-        self._presence()
+        self._with_presence.add(agent)
+        self._seen_replying.pop(agent, None)
         self.online.pop(agent, None)
         self._took_on_return.pop(agent, None)
 
@@ -226,7 +221,12 @@ class TeamHistory:
         t = self._advance(at)
         saturated = self._saturated()
         tk = self.waiting.pop(ticket, None)
-        if agent is not None and not self._presence_logged:
+        # A reply shows its author at work. One with no presence event yet (a history of
+        # replies only, or one that starts while agents are already logged in) counts as online
+        # until a quiet spell says they have gone, or their own presence events take over. Once
+        # an agent's presence is logged, it alone tells: replies sent while logged out (from a
+        # phone, after a shift) do not make the agent available for the queue.
+        if agent is not None and agent not in self._with_presence:
             self.online.setdefault(agent, t)
             self._seen_replying[agent] = t
         if tk is None:
