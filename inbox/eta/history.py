@@ -187,10 +187,14 @@ class TeamHistory:
         """Bring the record up to ``at`` (agents seen only by their replies may have gone)."""
         self._advance(at)
 
-    def agent_online(self, at: datetime, agent: str) -> None:
-        t = self._advance(at)
+    def _presence_logged(self, agent: str) -> None:
+        """From now on the agent's presence events say whether they are online, not replies."""
         self._with_presence.add(agent)
         self._seen_replying.pop(agent, None)
+
+    def agent_online(self, at: datetime, agent: str) -> None:
+        t = self._advance(at)
+        self._presence_logged(agent)
         self.online[agent] = t
         if self.waiting:
             # Work was waiting, so the agent took a ticket at once: the delay to their next
@@ -202,8 +206,7 @@ class TeamHistory:
 
     def agent_offline(self, at: datetime, agent: str) -> None:
         self._advance(at)
-        self._with_presence.add(agent)
-        self._seen_replying.pop(agent, None)
+        self._presence_logged(agent)
         self.online.pop(agent, None)
         self._took_on_return.pop(agent, None)
 

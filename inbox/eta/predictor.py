@@ -361,9 +361,11 @@ def _capacity_clock(now: float, online: float, rate: float, cap: float, ol: Outl
     seats that have already replied, coming over about ``after_reply`` seconds; and an agent
     coming online (a shift start, the end of a break) takes a waiting ticket at once. Staffing
     is the usual for each slot, plus or minus the agents more or fewer online now than usual, a
-    difference that fades over ``STAFF_MEMORY`` and shrinks as the usual does. A team not yet
-    seen working falls back on the calendar (the outlook's staffing is then the open share of
-    each slot), staffed as now or by one agent.
+    difference that fades over ``STAFF_MEMORY`` and shrinks as the usual does. On days no past
+    day describes (a new install), the outlook's staffing is the calendar's open share times the
+    history's fallback (``TeamHistory._fallback_staff``), and an outlook with no such day at all
+    is read here times the agents online now (at least one). Once agents are online the fallback
+    so counts twice; counting it once measured worse, so it stands until a better reading is found.
     """
     i = ol.slot_at(now)
     scale = 1.0 if ol.learned else max(online, 1.0)
