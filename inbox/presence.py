@@ -225,10 +225,11 @@ def _has_sockets(agent: Agent) -> bool:
 
 def _go_away(agent: Agent, now: datetime) -> None:
     db.session.merge(AutoAway(agent_id=agent.id, since=now))
-    _change(agent, "away", now)
-    db.session.commit()
+    # Scheduled before the commit that tells the team, as the visitor's departure in the chat is.
     grace = timedelta(seconds=current_app.config["PRESENCE_REASSIGN_GRACE_SECONDS"])
     jobs.enqueue("presence.reassign_if_still_away", agent.id, at=now + grace)
+    _change(agent, "away", now)
+    db.session.commit()
 
 
 def presence_dict(agent: Agent) -> dict:

@@ -83,10 +83,13 @@ def visitor_left(visitor_id: str, now: datetime | None = None) -> TicketEvent | 
     if ticket is None:
         return None
     left = events.record(ticket, LEFT, actor_type="customer", at=now)
-    _announce(ticket, False)
-    db.session.commit()
+    db.session.flush()
+    # Scheduled before the commit that tells agents, so nobody who saw the visitor leave can look
+    # for the decision before it is due. Should the commit fail, the job finds no such departure.
     delay = timedelta(seconds=current_app.config["CHAT_ABANDON_SECONDS"])
     jobs.enqueue("chat.visitor_gone", ticket.id, left.id, at=now + delay)
+    _announce(ticket, False)
+    db.session.commit()
     return left
 
 
