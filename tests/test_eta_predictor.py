@@ -449,3 +449,18 @@ def test_an_agent_working_late_leaves_as_the_rest_of_the_team_did():
     promise = now + timedelta(seconds=forecast_wait(state).quantile(0.9))
     opening = datetime(2026, 4, 1, 7, 0, tzinfo=UTC)          # Wednesday, 09:00 in Berlin
     assert opening <= promise < opening + timedelta(hours=2)
+
+
+@pytest.mark.parametrize("ahead", [5, 15, 25, 35])
+def test_the_chance_of_an_answer_never_falls_as_the_wait_grows(ahead):
+    """After closing, later arrivals keep jumping ahead of a waiting email while nobody takes
+    tickets; a ticket taken before closing stays taken, so the chance of an answer by then is
+    not lost overnight, and the middle estimate stays on the side of the closing it is on."""
+    thursday = datetime(2026, 4, 2, 14, 30, tzinfo=UTC)      # 16:30 before Good Friday
+    history = history_until(thursday)
+    fc = forecast_wait(state_at(history, thursday, ahead))
+    waits = [minutes * 60.0 for minutes in range(0, 4 * 24 * 60, 10)]
+    chances = [fc.cdf(w) for w in waits]
+    assert all(later >= earlier - 1e-9 for earlier, later in zip(chances, chances[1:], strict=False))
+    evening = 6 * 3600.0      # 22:30: every ticket taken before the 18:00 closing has its reply
+    assert (fc.quantile(0.5) <= evening) == (fc.cdf(evening) >= 0.5)

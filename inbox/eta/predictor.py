@@ -185,6 +185,8 @@ class WaitForecast:
             by_clock.setdefault(id(clock), (clock, []))[1].append(
                 (cutoff, weight, clock.usual(cutoff), clock.surged(cutoff)))
         self._jumps = tuple(by_clock.values())
+        self._last_cutoff = max((cutoff for cutoff, _, _ in jumps), default=now)
+        self._peaks: tuple[list[float], list[float]] | None = None
         self._delays = tuple(reply_delays) or (0.0,)
         # Behind a queue the delay is a small addition to a long take time, and half the points
         # (pairs averaged) convolve it as well at half the cost of the whole forecast.
@@ -205,9 +207,44 @@ class WaitForecast:
         return self.immediate + (1.0 - self.immediate) * self._queued_take_cdf(s)
 
     def _queued_take_cdf(self, s: float) -> float:
-        """P(taken by ``s``) for a ticket no idle agent took on arrival."""
+        """P(taken by ``s``) for a ticket no idle agent took on arrival.
+
+        The chance that the capacity used by ``s`` covers the work due by ``s`` falls again
+        wherever tickets jump in faster than agents take them (after closing, until the last
+        class's cutoff; a lunch hour in a busy spell): the agents who would take this ticket
+        have gone, but later tickets keep arriving ahead of it. A ticket taken before then stays
+        taken, so the take is the first time capacity covers the work. What is uncertain about
+        the work and the rate is one common factor here, and under one factor that first
+        passage has exactly the running maximum of those chances as its CDF. Capacity and
+        arrivals are linear between slot bounds, so the maximum is taken over those bounds.
+        """
         if s < self.now or self.immediate >= 1.0:
             return 0.0
+        chance = self._covered(s)
+        if s <= self.now or not self._jumps:
+            return chance
+        return max(chance, self._peak_before(s))
+
+    def _peak_before(self, s: float) -> float:
+        """The highest covering chance at the slot bounds up to ``s``. Past the last class's
+        cutoff nothing more jumps in and the chance only grows, so no bound beyond it counts.
+        Worked out only as far as the searches on this forecast have reached."""
+        if self._peaks is None:
+            clock, end = self._capacity, self._last_cutoff
+            near = [b for b in clock.near_bounds if self.now < b <= end]
+            far = clock.far_bounds
+            lo = bisect.bisect_right(far, max(clock.near_bounds[-1], self.now))
+            self._peaks = (near + list(far[lo:bisect.bisect_right(far, end)]), [])
+        bounds, running = self._peaks
+        i = bisect.bisect_right(bounds, s)
+        best = running[-1] if running else 0.0
+        for b in bounds[len(running):i]:
+            best = max(best, self._covered(b))
+            running.append(best)
+        return running[i - 1] if i else 0.0
+
+    def _covered(self, s: float) -> float:
+        """P(the capacity used by ``s`` covers the work due by ``s``)."""
         near, usual = self._capacity.split(s)
         if near + usual <= 0.0:
             return 0.0
