@@ -3,16 +3,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from inbox.eta.backtest import KEPT, replay, score
 from inbox.eta.history import TeamHistory
 from inbox.eta.predictor import LiveState, QueuedTicket, forecast_wait, sla_due
 from inbox.eta.replay import Arrived, Replay
 from inbox.eta.simulate import TEAMS, Shift, Team, simulate
-from inbox.eta.trace import FIRST_REPLY, to_datetime
+from inbox.eta.trace import ARRIVAL, FIRST_REPLY, to_datetime
 from inbox.sla.calendar import BusinessCalendar
 
 BERLIN = {"timezone": "Europe/Berlin", "hours": {d: ["09:00", "18:00"] for d in ("mon", "tue", "wed", "thu", "fri")},
@@ -464,3 +466,24 @@ def test_the_chance_of_an_answer_never_falls_as_the_wait_grows(ahead):
     assert all(later >= earlier - 1e-9 for earlier, later in zip(chances, chances[1:], strict=False))
     evening = 6 * 3600.0      # 22:30: every ticket taken before the 18:00 closing has its reply
     assert (fc.quantile(0.5) <= evening) == (fc.cdf(evening) >= 0.5)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_a_team_s_first_saturday_is_promised_from_that_day_not_from_weekdays(seed):
+    """New York opens 07:00-21:00 on weekdays with fourteen agents and 10:00-16:00 on Saturdays
+    with three, and a Saturday brings a third of a weekday's messages. On its first Saturday no
+    past day has those hours; read from weekdays, it expected three times the arrivals and the
+    weekday crew, and promised Saturday's customers Monday or minutes, missing both ways."""
+    team = TEAMS["newyork-large"]
+    trace = simulate(team, seed=seed)
+    zone = ZoneInfo(team.timezone)
+    saturday = datetime(2026, 3, 7, tzinfo=zone).timestamp()
+    trace = replace(trace, events=tuple(e for e in trace.events if e.t < saturday + 3 * 86400))
+    result = replay(trace, 0.9)
+    arrived = {e.ticket: e.t for e in trace.events if e.kind == ARRIVAL}
+    pairs = [(wait, result.promises[KEPT][ticket]) for ticket, (_, wait) in result.waits.items()
+             if saturday <= arrived[ticket] < saturday + 86400]
+    n, kept, pinball, _ = score(pairs, 0.9)
+    assert n > 90
+    assert kept >= 0.85, f"kept {kept:.3f} of Saturday's promises"
+    assert pinball < 120, f"pinball {pinball:.0f} min on Saturday's promises"

@@ -453,7 +453,9 @@ def _jump_ins(state: LiveState, now: float, due: float) -> list[tuple[float, flo
             clock = clocks.get(ch)
             if clock is None:
                 memory = min(max(SURGE_MEMORY, st.surge_age.get(ch, 0.0)), MAX_SURGE_MEMORY)
-                clock = _arrival_clock(now, ol, ch, st.surge.get(ch, 0.0) * stay, memory, stay, closed_stay)
+                level = st.arrival_level
+                clock = _arrival_clock(now, ol, ch, st.surge.get(ch, 0.0) * stay, memory,
+                                       stay * level, closed_stay * level)
                 clocks[ch] = clock
             jumps.append((cutoff, share * st.service_weight.get(ch, 1.0), clock))
     return jumps
