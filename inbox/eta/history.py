@@ -77,6 +77,8 @@ class Outlook:
     # Running totals of the arrivals expected while someone is online (each slot's arrivals
     # times the chance, capped at one agent, that an agent is there).
     staffed_arrivals_cum: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    # Whether its first day is read from days with other declared hours (TeamHistory._borrowed).
+    borrowed_today: bool = False
 
     def slot_at(self, t: float) -> int:
         return min(max(bisect.bisect_right(self.bounds, t) - 1, 0), len(self.staff) - 1)
@@ -167,7 +169,6 @@ class TeamHistory:
         self._outlook: Outlook | None = None
         self._outlook_day: date | None = None
         self._outlook_built = 0.0
-        self._outlook_borrowed = False
         self._open_days: dict[date, tuple[tuple[float, float], ...]] = {}
 
     # -- events ----------------------------------------------------------------------------
@@ -373,7 +374,7 @@ class TeamHistory:
         borrowed from unlike days (see ``_borrowed``); one pseudo-ticket on each side keeps a
         quiet first hour from reading as an empty day."""
         outlook = self.outlook(t)
-        if not self._outlook_borrowed:
+        if not outlook.borrowed_today:
             return 1.0
         day_start = self._local_epoch(self._outlook_day, 0.0)
         expected = sum(_integral(outlook.bounds, outlook.arrivals_cum.get(ch), day_start, t) for ch in self.channels)
@@ -458,11 +459,10 @@ class TeamHistory:
         # (_borrowed) it follows the agents online.
         unseen = not self._staff_slots
         if self._outlook is None or self._outlook_day != today or (
-                (unseen or self._outlook_borrowed) and t - self._outlook_built >= SLOT):
+                (unseen or self._outlook.borrowed_today) and t - self._outlook_built >= SLOT):
             self._outlook = self._build_outlook(today, t)
             self._outlook_day = today
             self._outlook_built = t
-            self._outlook_borrowed = self._borrowed(today, self._similar_past_days(today, today))
         return self._outlook
 
     def _day_kind(self, day: date) -> tuple[tuple[float, float], ...]:
@@ -543,7 +543,10 @@ class TeamHistory:
         for offset in range(OUTLOOK_DAYS):
             day = today + timedelta(days=offset)
             past = self._similar_past_days(day, today)
-            staffing = [] if self._borrowed(day, past) else self._staffing_days(past)
+            borrowed = self._borrowed(day, past)
+            if offset == 0:
+                borrowed_today = borrowed
+            staffing = [] if borrowed else self._staffing_days(past)
             day_start = self._local_epoch(day, 0.0)
             next_start = self._local_epoch(day + timedelta(days=1), 0.0)
             n_slots = max(1, round((next_start - day_start) / SLOT))
@@ -571,6 +574,7 @@ class TeamHistory:
             arrivals_cum={ch: _running(v) for ch, v in arrivals.items()},
             learned=learned,
             staff_levels=self._staff_levels(today),
+            borrowed_today=borrowed_today,
             staffed_arrivals_cum={ch: _running(a * min(1.0, n) for a, n in zip(v, staff, strict=True))
                                   for ch, v in arrivals.items()},
         )
