@@ -487,3 +487,24 @@ def test_a_team_s_first_saturday_is_promised_from_that_day_not_from_weekdays(see
     assert n > 90
     assert kept >= 0.85, f"kept {kept:.3f} of Saturday's promises"
     assert pinball < 120, f"pinball {pinball:.0f} min on Saturday's promises"
+
+
+def test_agents_away_all_morning_are_not_expected_back_this_afternoon():
+    """Absences last the day. Two of three agents not in all morning: the afternoon beyond the
+    next hours was read at the usual staffing, as if they would turn up after lunch, and a long
+    queue written at 11:30 was promised for the afternoon. The day's staffing so far says what the
+    rest of it will be; a morning everybody worked says the afternoon is as usual."""
+    monday = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)           # 09:00 in Berlin, second week
+    now = monday + timedelta(hours=2, minutes=30)
+    full, short = history_until(monday - timedelta(minutes=30)), history_until(monday - timedelta(minutes=30))
+    for agent in ("a1", "a2", "a3"):
+        full.agent_online(monday, agent)
+    short.agent_online(monday, "a1")
+    full.advance(now)
+    short.advance(now)
+    assert full.stats(now).staff_today > 0.9
+    assert short.stats(now).staff_today < 0.5
+    # The same queue, with one agent online in both (the others at lunch early, or away).
+    promised = {name: forecast_wait(state_at(h, now, 25, online=1)).quantile(0.5)
+                for name, h in (("full", full), ("short", short))}
+    assert promised["short"] > promised["full"] + 3600

@@ -52,6 +52,9 @@ IDLE_HANDLINGS = 4.0
 MIN_IDLE = 900.0
 SURGE_CLEAR = 2.0               # an hour's excess arrivals, in noise units, that starts a surge
 SURGE_OVER = 1.0                # ... and at or below which it has ended
+# Today's staffing so far is read with one agent-hour at the usual on each side, so the first
+# minutes of a shift (an agent a few minutes late) do not read as a short day.
+STAFF_PRIOR = 3600.0
 # A future day's staffing, as three levels: the lowest sixth of recent days, the middle two
 # thirds, the highest sixth (the weights of a three-point Gauss–Hermite rule).
 STAFF_BANDS = ((0.0, 1 / 6), (1 / 6, 5 / 6), (5 / 6, 1.0))
@@ -102,6 +105,9 @@ class RecentStats:
     closed_abandon_share: Mapping[str, float] = field(default_factory=dict)
     # Today's arrivals so far over the outlook's, when today's outlook is read from unlike days.
     arrival_level: float = 1.0
+    # Today's agent-hours so far over the usual's by now (``_staff_today``), and when today ends.
+    staff_today: float = 1.0
+    today_end: float = 0.0
 
 
 @dataclass
@@ -367,7 +373,27 @@ class TeamHistory:
             outlook=self.outlook(t),
             closed_abandon_share={ch: self._abandon_share(t, ch, False) for ch in self.channels},
             arrival_level=self._arrival_level(t),
+            staff_today=self._staff_today(t),
+            today_end=self._local_epoch(self._outlook_day + timedelta(days=1), 0.0),
         )
+
+    def _staff_today(self, t: float) -> float:
+        """Today's agent-hours so far over the usual's by now: how full today is turning out.
+
+        Absences last the day. Two agents of three not in by mid-morning will not be in this
+        afternoon either, so the rest of today is read at this level; the days after it at the
+        outlook's levels (``_staff_levels``). Not on a new install's guessed staffing, nor on a day
+        read from unlike days, whose staffing already follows the agents online.
+        """
+        outlook = self.outlook(t)
+        if not outlook.learned or outlook.borrowed_today:
+            return 1.0
+        day_start = self._local_epoch(self._outlook_day, 0.0)
+        expected = _integral(outlook.bounds, outlook.staff_cum, day_start, t)
+        slots = self._staff_slots.get(self._outlook_day)
+        # Agent-time is recorded as events pass; the stretch since the last one is still to count.
+        seen = (sum(slots) if slots else 0.0) + len(self.online) * max(0.0, t - max(self._t, day_start))
+        return (seen + STAFF_PRIOR) / (expected + STAFF_PRIOR)
 
     def _arrival_level(self, t: float) -> float:
         """Today's arrivals so far over what its outlook expected by now, when that outlook is
@@ -585,8 +611,8 @@ class TeamHistory:
         A day nobody worked in its opening hours, among like days that were worked, is an
         absence, not the usual: read into the usual, one agent's day off on the second day of a
         one-agent install became every future weekday's staffing, and every promise ran to the
-        90-day horizon. Nor is it a staffing level (``_staff_levels``): a level holds for the whole
-        future, and one at nought sends the tail of every promise to the horizon as well; such
+        90-day horizon. Nor is it a staffing level (``_staff_levels``): a level holds for every day
+        after today, and one at nought sends the tail of every promise to the horizon as well; such
         days are left to the calibration. Only when two or more like days all went unworked is the
         day one the team does not work; with a single one, nothing is known and the fallback stands.
         """

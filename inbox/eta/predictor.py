@@ -17,9 +17,10 @@ that arrives later with an earlier due time and jumps ahead. With ``k`` tickets 
 * the take time ``S`` therefore satisfies ``Gamma(k + J(S)) ≤ M(S)``, evaluated with the
   Wilson–Hilferty approximation to the gamma distribution (Wilson & Hilferty 1931), with what
   we do not know about the rate ``μ`` (a lognormal factor) folded into the gamma's first two
-  moments, and mixed over three levels of how fully staffed the usual hours beyond the next
-  three turn out (recent days' agent-hours against the usual: a small team one agent short is
-  a day at two thirds);
+  moments; the usual hours beyond the next three are read at how fully staffed today has been
+  so far for the rest of today (absences last the day), and mixed over three levels of how
+  fully staffed a day turns out for the days after (recent days' agent-hours against the
+  usual: a small team one agent short is a day at two thirds);
 * the first reply follows the take after a take-to-reply delay, mixed over its learned
   quantiles for the ticket's channel.
 
@@ -172,7 +173,8 @@ class WaitForecast:
     def __init__(self, now: float, immediate: float, backlog: float, capacity: _Clock,
                  jumps: list[tuple[float, float, _Clock]], reply_delays: Sequence[float],
                  rate_spread: float, dispersion: float = 1.0,
-                 staff_levels: Sequence[tuple[float, float]] = ((1.0, 1.0),)):
+                 staff_levels: Sequence[tuple[float, float]] = ((1.0, 1.0),),
+                 today_end: float = 0.0, today_level: float = 1.0):
         self.now = now
         self.immediate = immediate        # P(an idle agent takes the ticket on arrival)
         self.backlog = backlog            # work (in average tickets) before the take, if not
@@ -197,6 +199,11 @@ class WaitForecast:
         self._rate_m1, self._rate_m2 = math.exp(s2 / 2.0), math.exp(2.0 * s2)
         self._dispersion2 = dispersion * dispersion
         self._staff = tuple(staff_levels)
+        # The usual capacity from the end of the explicit hours to the end of today, which is
+        # read at how full today has been so far; the days after it at ``staff_levels``.
+        self._today_level = today_level
+        beyond = capacity.near_bounds[-1]
+        self._usual_today = capacity._far(today_end) - capacity.far_end if today_end > beyond else 0.0
         # (wait, cdf) pairs already computed, so a second quantile starts where the first left off.
         self._probes: list[tuple[float, float]] = []
 
@@ -274,10 +281,14 @@ class WaitForecast:
         mean = n * self._rate_m1
         var = (var + n * n) * self._rate_m2 - mean * mean
         shape, scale = mean * mean / var, var / mean
-        # Beyond the next hours, staffing is the usual times how full a day turns out.
+        # Beyond the next hours, staffing is the usual times how full today has been so far, and
+        # on the days after, how full a day turns out.
         if not usual:
             return _gamma_cdf(shape, near / scale)
-        return sum(wf * _gamma_cdf(shape, (near + f * usual) / scale) for f, wf in self._staff)
+        today = min(usual, self._usual_today)
+        base = near + self._today_level * today
+        later = usual - today
+        return sum(wf * _gamma_cdf(shape, (base + f * later) / scale) for f, wf in self._staff)
 
     def cdf(self, wait: float) -> float:
         # Taken at once by an idle agent, the wait is the take-to-reply delay alone.
@@ -383,7 +394,7 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
     jumps = _jump_ins(state, now, due)
     spread = math.sqrt(1.0 / max(st.service_replies, 1.0) + RATE_SPREAD ** 2)
     return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread, dispersion,
-                        ol.staff_levels)
+                        ol.staff_levels, st.today_end, st.staff_today)
 
 
 def _prior_delays(mu: float) -> tuple[float, ...]:
