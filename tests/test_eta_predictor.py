@@ -508,3 +508,20 @@ def test_agents_away_all_morning_are_not_expected_back_this_afternoon():
     promised = {name: forecast_wait(state_at(h, now, 25, online=1)).quantile(0.5)
                 for name, h in (("full", full), ("short", short))}
     assert promised["short"] > promised["full"] + 3600
+
+
+def test_a_widened_channel_is_unsure_of_the_work_ahead_not_of_the_team_s_pace(tuesday_morning):
+    """The calibration widens a channel whose outcomes keep landing in its forecasts' tails
+    (``dispersion``): the count of tickets that jump in and of handlings that run long is less
+    certain than the forecast said. The pace itself is learned from hundreds of replies and has
+    its own spread; widened as well, a 150-ticket queue on a channel widened 3× was promised 26 h
+    past its middle estimate instead of 19 h. A short queue, mostly count noise, still widens."""
+    history, now = tuesday_morning
+    def promise_and_middle(ahead: int, dispersion: float) -> tuple[float, float]:
+        forecast = forecast_wait(state_at(history, now, ahead), dispersion)
+        return forecast.quantile(0.9), forecast.quantile(0.5)
+    (long_even, _), (long_wide, long_middle) = promise_and_middle(150, 1.0), promise_and_middle(150, 3.0)
+    assert long_wide < 1.6 * long_even
+    assert long_wide - long_middle < 22 * 3600
+    (short_even, _), (short_wide, _) = promise_and_middle(20, 1.0), promise_and_middle(20, 3.0)
+    assert short_wide > short_even + 3600

@@ -194,8 +194,11 @@ class WaitForecast:
         # (pairs averaged) convolve it as well at half the cost of the whole forecast.
         d = self._delays
         self._coarse = tuple((d[i] + d[min(i + 1, len(d) - 1)]) / 2 for i in range(0, len(d), 2))
-        # The rate is known to a lognormal spread: E[1/k] and E[1/k²] for k ~ LN(0, s²).
-        s2 = (rate_spread * dispersion) ** 2
+        # The rate is known to a lognormal spread: E[1/k] and E[1/k²] for k ~ LN(0, s²). Its spread
+        # is its own (sampling and day-to-day): the calibration's dispersion widens the counts of
+        # work, which the forecast can understate; widening the pace too squared that on long
+        # queues, whose promises it padded by hours.
+        s2 = rate_spread * rate_spread
         self._rate_m1, self._rate_m2 = math.exp(s2 / 2.0), math.exp(2.0 * s2)
         self._dispersion2 = dispersion * dispersion
         self._staff = tuple(staff_levels)
@@ -344,7 +347,8 @@ def _at_least(chances: Sequence[float], k: int) -> float:
 def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
     """Build the wait distribution for the ticket described by ``state``.
 
-    ``dispersion`` widens (> 1) or narrows the spread; the calibration learns it per channel.
+    ``dispersion`` widens (> 1) or narrows the spread of the work to get through (not of the
+    pace, which has its own); the calibration learns it per channel.
     """
     st = state.stats
     ol = st.outlook
