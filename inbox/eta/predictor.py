@@ -205,8 +205,7 @@ class WaitForecast:
         # The usual capacity from the end of the explicit hours to the end of today, which is
         # read at how full today has been so far; the days after it at ``staff_levels``.
         self._today_level = today_level
-        beyond = capacity.near_bounds[-1]
-        self._usual_today = capacity._far(today_end) - capacity.far_end if today_end > beyond else 0.0
+        self._usual_today = capacity.split(today_end)[1]
         # (wait, cdf) pairs already computed, so a second quantile starts where the first left off.
         self._probes: list[tuple[float, float]] = []
 
