@@ -525,3 +525,25 @@ def test_a_widened_channel_is_unsure_of_the_work_ahead_not_of_the_team_s_pace(tu
     assert long_wide - long_middle < 22 * 3600
     (short_even, _), (short_wide, _) = promise_and_middle(20, 1.0), promise_and_middle(20, 3.0)
     assert short_wide > short_even + 3600
+
+
+def test_colleagues_in_early_to_cover_an_absence_do_not_make_a_full_afternoon():
+    """One of three agents is away; the other two came in at 08:00, an hour early, to cover.
+    By 11:30 their agent-hours exceed a usual morning's, and read alone they promised the
+    afternoon at more than full staffing. Who has come in against who usually has by then says
+    two of three: the rest of today is read at that, and a long queue is promised later than on
+    a day everyone came in, with the same two agents online."""
+    monday = datetime(2026, 3, 30, 6, 0, tzinfo=UTC)           # 08:00 in Berlin, second week
+    now = monday + timedelta(hours=3, minutes=30)
+    usual, covered = history_until(monday - timedelta(minutes=30)), history_until(monday - timedelta(minutes=30))
+    for agent in ("a1", "a2", "a3"):
+        usual.agent_online(monday + timedelta(hours=1), agent)
+    for agent in ("a1", "a2"):
+        covered.agent_online(monday, agent)
+    usual.advance(now)
+    covered.advance(now)
+    assert usual.stats(now).staff_today > 1.0
+    assert covered.stats(now).staff_today < 0.9
+    promised = {name: forecast_wait(state_at(h, now, 60, online=2)).quantile(0.5)
+                for name, h in (("usual", usual), ("covered", covered))}
+    assert promised["covered"] > promised["usual"] + 1800

@@ -55,6 +55,8 @@ SURGE_OVER = 1.0                # ... and at or below which it has ended
 # Today's staffing so far is read with one agent-hour at the usual on each side, so the first
 # minutes of a shift (an agent a few minutes late) do not read as a short day.
 STAFF_PRIOR = 3600.0
+# An agent not in within this long after they usually are is away today, not running late.
+LATE_GRACE = 1800.0
 # A future day's staffing, as three levels: the lowest sixth of recent days, the middle two
 # thirds, the highest sixth (the weights of a three-point Gauss–Hermite rule).
 STAFF_BANDS = ((0.0, 1 / 6), (1 / 6, 5 / 6), (5 / 6, 1.0))
@@ -164,6 +166,9 @@ class TeamHistory:
                                      PRIOR_REPLIES)
         self._first: float | None = None
         self._staff_slots: dict[date, list[float]] = defaultdict(lambda: [0.0] * 100)
+        # Per local day: each agent seen online, and when first (seconds after local midnight).
+        self._first_seen: dict[date, dict[str, float]] = defaultdict(dict)
+        self._usual_first: tuple[int, list[float]] | None = None   # today's like days' first-seens
         self._arrival_slots: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0.0] * 100)
         self._last_take: dict[str, tuple[float, bool]] = {}   # agent -> (when, at a reply)
         self._took_on_return: dict[str, float] = {}
@@ -206,6 +211,7 @@ class TeamHistory:
         t = self._advance(at)
         self._presence_logged(agent)
         self.online[agent] = t
+        self._seen_today(t, agent)
         if self.waiting:
             # Work was waiting, so the agent took a ticket at once: the delay to their next
             # first reply is the take-to-reply delay, otherwise unobservable.
@@ -242,6 +248,7 @@ class TeamHistory:
         if agent is not None and agent not in self._with_presence:
             self.online.setdefault(agent, t)
             self._seen_replying[agent] = t
+            self._seen_today(t, agent)
         if tk is None:
             return
         took = self._took_on_return.pop(agent, None) if agent is not None else None
@@ -301,9 +308,19 @@ class TeamHistory:
         self._t = max(self._t, t)
         return t
 
+    def _seen_today(self, t: float, agent: str) -> None:
+        day = self._slot_key(t)[0]
+        self._first_seen[day].setdefault(agent, t - self._local_epoch(day, 0.0))
+
     def _pass(self, a: float, b: float) -> None:
         n = len(self.online)
         if n:
+            # Agents online through midnight are in on the new day from its start.
+            day = self._slot_key(b)[0]
+            if day != self._slot_key(a)[0]:
+                seen = self._first_seen[day]
+                for agent in self.online:
+                    seen.setdefault(agent, 0.0)
             self._accumulate_staff(a, b, n)
             self._staffed += b - a
             if self._saturated():
@@ -378,7 +395,8 @@ class TeamHistory:
         )
 
     def _staff_today(self, t: float) -> float:
-        """Today's agent-hours so far over the usual's by now: how full today is turning out.
+        """How full today is turning out: today's agent-hours so far over the usual's by now, or
+        the agents who have come in over those who usually have by now, whichever is lower.
 
         Absences last the day. Two agents of three not in by mid-morning will not be in this
         afternoon either, so the rest of today is read at this level; the days after it at the
@@ -393,7 +411,16 @@ class TeamHistory:
         slots = self._staff_slots.get(self._outlook_day)
         # Agent-time is recorded as events pass; the stretch since the last one is still to count.
         seen = (sum(slots) if slots else 0.0) + len(self.online) * max(0.0, t - max(self._t, day_start))
-        return (seen + STAFF_PRIOR) / (expected + STAFF_PRIOR)
+        level = (seen + STAFF_PRIOR) / (expected + STAFF_PRIOR)
+        if self._usual_first is None:
+            return level
+        # Agent-hours alone dilute an absence with the hours before the absent agent was due and
+        # with colleagues who came in early: one of three agents away reads as a day at 0.85, not
+        # two thirds. Counting who has come in against who usually has by now says it plainly.
+        days, firsts = self._usual_first
+        due = bisect.bisect_right(firsts, t - day_start - LATE_GRACE) / days
+        came = len(self._first_seen.get(self._outlook_day, {}).keys() | self.online.keys())
+        return min(level, (came + 1.0) / (due + 1.0))
 
     def _arrival_level(self, t: float) -> float:
         """Today's arrivals so far over what its outlook expected by now, when that outlook is
@@ -573,6 +600,9 @@ class TeamHistory:
             if offset == 0:
                 borrowed_today = borrowed
             staffing = [] if borrowed else self._staffing_days(past)
+            if offset == 0:
+                self._usual_first = (len(staffing), sorted(
+                    v for d in staffing for v in self._first_seen.get(d, {}).values())) if staffing else None
             day_start = self._local_epoch(day, 0.0)
             next_start = self._local_epoch(day + timedelta(days=1), 0.0)
             n_slots = max(1, round((next_start - day_start) / SLOT))
