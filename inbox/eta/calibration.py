@@ -52,6 +52,7 @@ TAIL = 0.1
 # kept almost no more promises. So past CALM_LEVEL only while promises are being broken now: from
 # when more than 1 - q of the channel's latest RECENT matured promises missed, until fewer than
 # half that do (the gap keeps a forecast that needs its far tail from flapping in and out of it).
+# Even then a promise reaches at most twice its calm reading (``promiser.FAR_REACH``).
 CALM_LEVEL = 0.975
 MAX_LEVEL = 0.999
 RECENT = 50

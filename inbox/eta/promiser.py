@@ -5,8 +5,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from inbox.eta.calibration import Calibrator
+from inbox.eta.calibration import CALM_LEVEL, Calibrator
 from inbox.eta.predictor import LiveState, WaitForecast, forecast_wait
+
+# Past CALM_LEVEL the calibration reads a forecast's far tail, while promises are being broken
+# now. A forecast split by a closing jumps there to the far side of it: after a day of broken
+# promises, an email answered in four hours was promised 74 (after the weekend). A smooth tail
+# does not jump: an exponential's 99.9th percentile is 1.87 times its 97.5th. So a promise read
+# out there goes at most this many times the calm reading, which leaves such tails whole.
+FAR_REACH = 2.0
+
+
+def read(forecast: WaitForecast, level: float) -> tuple[float, float]:
+    """The wait (seconds) to promise from ``forecast`` at ``level``, and the level it is read at."""
+    wait = forecast.quantile(level)
+    if level > CALM_LEVEL:
+        reach = FAR_REACH * forecast.quantile(CALM_LEVEL)
+        if wait > reach:
+            return reach, forecast.cdf(reach)
+    return wait, level
 
 
 @dataclass(frozen=True)
@@ -27,9 +44,9 @@ class Promiser:
     def estimate(self, state: LiveState) -> Promise:
         """A promise for ``state`` without watching it (for re-estimates and previews)."""
         fc = forecast_wait(state, self.calibrator.dispersion(state.channel))
-        level = self.calibrator.level(state.channel)
+        wait, level = read(fc, self.calibrator.level(state.channel))
         return Promise(
-            promise=timedelta(seconds=fc.quantile(level)),
+            promise=timedelta(seconds=wait),
             median=timedelta(seconds=fc.quantile(self.calibrator.median_level(state.channel))),
             level=level,
             forecast=fc,
