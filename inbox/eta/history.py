@@ -84,6 +84,10 @@ class Outlook:
     staffed_arrivals_cum: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
     # Whether its first day is read from days with other declared hours (TeamHistory._borrowed).
     borrowed_today: bool = False
+    # When each agent was first seen (seconds after local midnight) on the days its first day's
+    # staffing is read from, sorted, and how many such days there are.
+    first_seen: tuple[float, ...] = ()
+    first_seen_days: int = 0
 
     def slot_at(self, t: float) -> int:
         return min(max(bisect.bisect_right(self.bounds, t) - 1, 0), len(self.staff) - 1)
@@ -168,7 +172,6 @@ class TeamHistory:
         self._staff_slots: dict[date, list[float]] = defaultdict(lambda: [0.0] * 100)
         # Per local day: each agent seen online, and when first (seconds after local midnight).
         self._first_seen: dict[date, dict[str, float]] = defaultdict(dict)
-        self._usual_first: tuple[int, list[float]] | None = None   # today's like days' first-seens
         self._arrival_slots: dict[tuple[date, str], list[float]] = defaultdict(lambda: [0.0] * 100)
         self._last_take: dict[str, tuple[float, bool]] = {}   # agent -> (when, at a reply)
         self._took_on_return: dict[str, float] = {}
@@ -412,13 +415,12 @@ class TeamHistory:
         # Agent-time is recorded as events pass; the stretch since the last one is still to count.
         seen = (sum(slots) if slots else 0.0) + len(self.online) * max(0.0, t - max(self._t, day_start))
         level = (seen + STAFF_PRIOR) / (expected + STAFF_PRIOR)
-        if self._usual_first is None:
+        if not outlook.first_seen_days:
             return level
         # Agent-hours alone dilute an absence with the hours before the absent agent was due and
         # with colleagues who came in early: one of three agents away reads as a day at 0.85, not
         # two thirds. Counting who has come in against who usually has by now says it plainly.
-        days, firsts = self._usual_first
-        due = bisect.bisect_right(firsts, t - day_start - LATE_GRACE) / days
+        due = bisect.bisect_right(outlook.first_seen, t - day_start - LATE_GRACE) / outlook.first_seen_days
         came = len(self._first_seen.get(self._outlook_day, {}).keys() | self.online.keys())
         return min(level, (came + 1.0) / (due + 1.0))
 
@@ -597,12 +599,11 @@ class TeamHistory:
             day = today + timedelta(days=offset)
             past = self._similar_past_days(day, today)
             borrowed = self._borrowed(day, past)
-            if offset == 0:
-                borrowed_today = borrowed
             staffing = [] if borrowed else self._staffing_days(past)
             if offset == 0:
-                self._usual_first = (len(staffing), sorted(
-                    v for d in staffing for v in self._first_seen.get(d, {}).values())) if staffing else None
+                borrowed_today = borrowed
+                first_seen = sorted(v for d in staffing for v in self._first_seen.get(d, {}).values())
+                first_seen_days = len(staffing)
             day_start = self._local_epoch(day, 0.0)
             next_start = self._local_epoch(day + timedelta(days=1), 0.0)
             n_slots = max(1, round((next_start - day_start) / SLOT))
@@ -631,6 +632,8 @@ class TeamHistory:
             learned=learned,
             staff_levels=self._staff_levels(today),
             borrowed_today=borrowed_today,
+            first_seen=tuple(first_seen),
+            first_seen_days=first_seen_days,
             staffed_arrivals_cum={ch: _running(a * min(1.0, n) for a, n in zip(v, staff, strict=True))
                                   for ch, v in arrivals.items()},
         )
