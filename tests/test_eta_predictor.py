@@ -489,6 +489,20 @@ def test_a_team_s_first_saturday_is_promised_from_that_day_not_from_weekdays(see
     assert pinball < 120, f"pinball {pinball:.0f} min on Saturday's promises"
 
 
+def day_with(until: datetime, came_in: dict[str, datetime], now: datetime) -> TeamHistory:
+    """The simulated history up to ``until``, then these agents coming online at these times,
+    brought up to ``now``."""
+    history = history_until(until)
+    for agent, at in came_in.items():
+        history.agent_online(at, agent)
+    history.advance(now)
+    return history
+
+
+def middle_estimate(history: TeamHistory, now: datetime, ahead: int, online: int) -> float:
+    return forecast_wait(state_at(history, now, ahead, online=online)).quantile(0.5)
+
+
 def test_agents_away_all_morning_are_not_expected_back_this_afternoon():
     """Absences last the day. Two of three agents not in all morning: the afternoon beyond the
     next hours was read at the usual staffing, as if they would turn up after lunch, and a long
@@ -496,18 +510,13 @@ def test_agents_away_all_morning_are_not_expected_back_this_afternoon():
     rest of it will be; a morning everybody worked says the afternoon is as usual."""
     monday = datetime(2026, 3, 30, 7, 0, tzinfo=UTC)           # 09:00 in Berlin, second week
     now = monday + timedelta(hours=2, minutes=30)
-    full, short = history_until(monday - timedelta(minutes=30)), history_until(monday - timedelta(minutes=30))
-    for agent in ("a1", "a2", "a3"):
-        full.agent_online(monday, agent)
-    short.agent_online(monday, "a1")
-    full.advance(now)
-    short.advance(now)
+    before = monday - timedelta(minutes=30)
+    full = day_with(before, dict.fromkeys(("a1", "a2", "a3"), monday), now)
+    short = day_with(before, {"a1": monday}, now)
     assert full.stats(now).staff_today > 0.9
     assert short.stats(now).staff_today < 0.5
     # The same queue, with one agent online in both (the others at lunch early, or away).
-    promised = {name: forecast_wait(state_at(h, now, 25, online=1)).quantile(0.5)
-                for name, h in (("full", full), ("short", short))}
-    assert promised["short"] > promised["full"] + 3600
+    assert middle_estimate(short, now, 25, online=1) > middle_estimate(full, now, 25, online=1) + 3600
 
 
 def test_a_widened_channel_is_unsure_of_the_work_ahead_not_of_the_team_s_pace(tuesday_morning):
@@ -535,15 +544,9 @@ def test_colleagues_in_early_to_cover_an_absence_do_not_make_a_full_afternoon():
     a day everyone came in, with the same two agents online."""
     monday = datetime(2026, 3, 30, 6, 0, tzinfo=UTC)           # 08:00 in Berlin, second week
     now = monday + timedelta(hours=3, minutes=30)
-    usual, covered = history_until(monday - timedelta(minutes=30)), history_until(monday - timedelta(minutes=30))
-    for agent in ("a1", "a2", "a3"):
-        usual.agent_online(monday + timedelta(hours=1), agent)
-    for agent in ("a1", "a2"):
-        covered.agent_online(monday, agent)
-    usual.advance(now)
-    covered.advance(now)
+    before = monday - timedelta(minutes=30)
+    usual = day_with(before, dict.fromkeys(("a1", "a2", "a3"), monday + timedelta(hours=1)), now)
+    covered = day_with(before, dict.fromkeys(("a1", "a2"), monday), now)
     assert usual.stats(now).staff_today > 1.0
     assert covered.stats(now).staff_today < 0.9
-    promised = {name: forecast_wait(state_at(h, now, 60, online=2)).quantile(0.5)
-                for name, h in (("usual", usual), ("covered", covered))}
-    assert promised["covered"] > promised["usual"] + 1800
+    assert middle_estimate(covered, now, 60, online=2) > middle_estimate(usual, now, 60, online=2) + 1800
