@@ -165,6 +165,7 @@ class TeamHistory:
         self._with_presence: set[str] = set()         # agents whose presence events are logged
         self.waiting: dict[str, _Ticket] = {}
         self._t = -math.inf
+        self._midnight = math.inf   # the next local midnight after ``_t``
         self._staffed = 0.0         # seconds so far with at least one agent online
         self._service = ServiceTimes(channels, SERVICE_HALF_LIFE, PRIOR_SERVICE_SECONDS,
                                      PRIOR_REPLIES)
@@ -304,6 +305,7 @@ class TeamHistory:
         t = at.timestamp()
         if self._first is None:
             self._first = t
+            self._midnight = self._next_midnight(t)
         elif t > self._t:
             if self._seen_replying:
                 self._forget_idle(t)
@@ -315,15 +317,20 @@ class TeamHistory:
         day = self._slot_key(t)[0]
         self._first_seen[day].setdefault(agent, t - self._local_epoch(day, 0.0))
 
+    def _next_midnight(self, t: float) -> float:
+        return self._local_epoch(self._slot_key(t)[0] + timedelta(days=1), 0.0)
+
     def _pass(self, a: float, b: float) -> None:
-        n = len(self.online)
-        if n:
-            # Agents online through midnight are in on the new day from its start.
-            day = self._slot_key(b)[0]
-            if day != self._slot_key(a)[0]:
-                seen = self._first_seen[day]
+        if b >= self._midnight:
+            # Agents online through midnight are in on the new day from its start. Checked
+            # against the next midnight, not by each end's local date: this runs on every event.
+            self._midnight = self._next_midnight(b)
+            if self.online:
+                seen = self._first_seen[self._slot_key(b)[0]]
                 for agent in self.online:
                     seen.setdefault(agent, 0.0)
+        n = len(self.online)
+        if n:
             self._accumulate_staff(a, b, n)
             self._staffed += b - a
             if self._saturated():
