@@ -488,9 +488,3 @@ def _arrival_clock(now: float, ol: Outlook, channel: str, surge: float, memory: 
     staffed = ol.staffed_arrivals_cum[channel]
     return _Clock([now, now], [0.0, 0.0], ol.bounds, ((closed_stay, cum), (stay - closed_stay, staffed)),
                   surge, memory)
-
-
-def median_and_promise(forecast: WaitForecast, level: float, median_level: float = 0.5
-                       ) -> tuple[timedelta, timedelta]:
-    return (timedelta(seconds=forecast.quantile(median_level)),
-            timedelta(seconds=forecast.quantile(level)))
