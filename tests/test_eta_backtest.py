@@ -138,3 +138,19 @@ def test_a_history_without_presence_events_still_gets_honest_promises():
     assert 0.86 <= kept.kept <= 0.94
     assert kept.padding is not None and kept.padding < 3.0
     assert kept.pinball_min < best
+
+
+def test_replies_that_name_no_agent_still_get_promises_of_their_waits():
+    """An export may name nobody: no presence events and no agent on the replies. The replies
+    still show the team at work; read as nobody online, a contact centre answering in seconds
+    was promised a day and a half."""
+    full = simulate(replace(TEAMS["contact-centre"], days=14), seed=1)
+    trace = Trace(calendar=full.calendar,
+                  events=tuple(replace(e, agent=None) for e in full.events
+                               if e.kind not in ("agent_online", "agent_offline")))
+    scores = replay(trace, 0.9).scores
+    kept = scores[KEPT]
+    best = min(s.pinball_min for name, s in scores.items() if name != KEPT)
+    assert 0.86 <= kept.kept <= 0.94
+    assert kept.padding is not None and kept.padding < 3.0
+    assert kept.pinball_min < best

@@ -45,6 +45,7 @@ REPLY_DELAY_SAMPLES = 200
 DELAY_POINTS = tuple((k + 0.5) / 10 for k in range(10))
 MIX_HALF_LIFE = 7 * 86400.0
 CHANNELS = ("email", "social", "chat")
+UNNAMED = "(unnamed)"   # the author of replies that name no agent
 # A history without presence events (a system that logs only replies) still shows who works: an
 # agent counts as online from a first reply until IDLE_HANDLINGS handling times (at least
 # MIN_IDLE) pass without another, or one handling time once the team is closed.
@@ -248,21 +249,24 @@ class TeamHistory:
         # replies only, or one that starts while agents are already logged in) counts as online
         # until a quiet spell says they have gone, or their own presence events take over. Once
         # an agent's presence is logged, it alone tells: replies sent while logged out (from a
-        # phone, after a shift) do not make the agent available for the queue.
-        if agent is not None and agent not in self._with_presence:
+        # phone, after a shift) do not make the agent available for the queue. Replies that name
+        # nobody (an export without agent ids) are one unnamed agent's, working at the pace of
+        # all of them: with no agent online ever, every day read as unstaffed and promises ran
+        # to the horizon (a contact centre answering in seconds was promised 36 hours).
+        agent = UNNAMED if agent is None else agent
+        if agent not in self._with_presence:
             self.online.setdefault(agent, t)
             self._seen_replying[agent] = t
             self._seen_today(t, agent)
         if tk is None:
             return
-        took = self._took_on_return.pop(agent, None) if agent is not None else None
+        took = self._took_on_return.pop(agent, None)
         if saturated and took is None:
             self._service.replied(self._staffed, tk.channel)
-        if agent is not None:
-            self._last_take[agent] = (t, True)
-            if took is not None:
-                self._delays.setdefault(tk.channel, deque(maxlen=REPLY_DELAY_SAMPLES)).append(
-                    min(t - took, t - tk.arrived))
+        self._last_take[agent] = (t, True)
+        if took is not None:
+            self._delays.setdefault(tk.channel, deque(maxlen=REPLY_DELAY_SAMPLES)).append(
+                min(t - took, t - tk.arrived))
         self._ended_counter(tk).add(t, 0.0)
 
     def abandoned(self, at: datetime, ticket: str) -> None:
