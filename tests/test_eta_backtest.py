@@ -85,6 +85,27 @@ def test_the_backtest_scores_kept_promises_as_the_referee_does(small_trace, tmp_
     assert theirs["kept_by_channel"] == pytest.approx(ours.kept_by_channel, abs=1e-4)
 
 
+def test_a_repeated_line_is_one_ticket_scored_as_the_referee_scores_it(small_trace, tmp_path):
+    """An export may repeat lines. A ticket arriving again while it waits is promised afresh
+    (the referee times its wait from the later line); left in the work order twice, it broke
+    the backtest at the next arrival. Repeated replies and logins change nothing."""
+    need_shared()
+    lines = small_trace.read_text().splitlines()
+    repeated = tmp_path / "repeated.jsonl"
+    arrivals = [i for i, line in enumerate(lines) if '"arrival"' in line]
+    again = set(arrivals[10::25]) | {i for i, line in enumerate(lines) if '"first_reply"' in line}
+    repeated.write_text("\n".join(x for i, line in enumerate(lines)
+                                   for x in ([line, line] if i in again else [line])) + "\n")
+    promises = tmp_path / "kept.csv"
+    ours = run(repeated, 0.9, promises, json_output=True, out=io.StringIO()).scores["kept"]
+    theirs = referee(repeated, promises)["kept"]
+    plain = replay(read_trace(small_trace)).scores["kept"]
+    assert ours.n == theirs["n"] == plain.n
+    assert theirs["kept"] == pytest.approx(ours.kept, abs=1e-4)
+    assert theirs["pinball_min"] == pytest.approx(ours.pinball_min, abs=1e-3)
+    assert abs(ours.kept - plain.kept) < 0.03
+
+
 def test_on_the_public_trace_the_referee_agrees_and_the_goal_is_met(public_result, tmp_path):
     promises = tmp_path / "kept.csv"
     with open(promises, "w", newline="") as fh:

@@ -146,9 +146,10 @@ class Calibrator:
         """Count every promise that has run out unanswered by ``now`` as late."""
         dl = self._deadlines
         while dl and dl[0][0] < now:
-            _, ticket = heapq.heappop(dl)
+            deadline, ticket = heapq.heappop(dl)
             p = self._open.get(ticket)
-            if p is None or p.late:
+            # A ticket promised again (it arrived twice) leaves its first deadline behind.
+            if p is None or p.late or deadline != p.issued + p.promise:
                 continue
             p.late = True
             c = self._ch(p.channel)

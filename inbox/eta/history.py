@@ -233,6 +233,8 @@ class TeamHistory:
 
     def arrival(self, at: datetime, ticket: str, channel: str, priority: str) -> None:
         t = self._advance(at)
+        if ticket in self.waiting:
+            return      # a repeated line: one customer waiting, not two arrivals
         self.waiting[ticket] = _Ticket(channel, t, bool(self.online),
                                        bool(self.online) and len(self.waiting) >= len(self.online))
         day, k = self._slot_key(t)

@@ -60,18 +60,29 @@ class Replay:
                 self.promiser.answered(e.ticket, at)
             else:
                 self.promiser.abandoned(e.ticket, at)
-            info = self._arrived.pop(e.ticket, None)
-            if info is not None and self._queued.pop(e.ticket, None) is not None:
-                t0, ch, due = info
-                k = bisect.bisect_left(self._queue, (due, -1, ""))
-                while self._queue[k][2] != e.ticket:
-                    k += 1
-                del self._queue[k]
-                return Ended(ch, t0)
+            info = self._leave_queue(e.ticket)
+            if info is not None:
+                return Ended(info[1], info[0])
         return None
+
+    def _leave_queue(self, ticket: str) -> tuple[float, str, float] | None:
+        """Take a waiting ticket out of the work order: its (arrival, channel, due), or None."""
+        info = self._arrived.pop(ticket, None)
+        if info is None or self._queued.pop(ticket, None) is None:
+            return None
+        due = info[2]
+        k = bisect.bisect_left(self._queue, (due, -1, ""))
+        while self._queue[k][2] != ticket:
+            k += 1
+        del self._queue[k]
+        return info
 
     def _arrival(self, e: TraceEvent) -> Arrived:
         at = to_datetime(e.t)
+        # A ticket arriving again while it waits (a repeated line in an export) is promised
+        # afresh from now, as the referee scores it; left in the work order twice, its reply
+        # removed one entry and the other broke the next arrival's queue.
+        self._leave_queue(e.ticket)
         ch, pr = e.channel, e.priority
         due = e.t + DEFAULT_TARGETS.get((ch, pr), 3600.0)
         i = bisect.bisect_right(self._queue, (due, self._seq, ""))
