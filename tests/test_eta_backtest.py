@@ -175,3 +175,19 @@ def test_replies_that_name_no_agent_still_get_promises_of_their_waits():
     assert 0.86 <= kept.kept <= 0.94
     assert kept.padding is not None and kept.padding < 3.0
     assert kept.pinball_min < best
+
+
+def test_agents_whose_logout_was_lost_are_not_counted_online_all_night():
+    """Presence logs lose logouts (a closed laptop). An agent left online overnight made every
+    night's ticket look minutes from an answer, and their idle hours in a queue read as a pace
+    several times too slow. Idle for an hour while work waits, they are taken to have gone."""
+    full = simulate(replace(TEAMS["berlin-surge"], days=14), seed=1)
+    dropped = [i for i, e in enumerate(full.events) if e.kind == "agent_offline"][::20]
+    trace = Trace(calendar=full.calendar,
+                  events=tuple(e for i, e in enumerate(full.events) if i not in set(dropped)))
+    scores = replay(trace, 0.9).scores
+    kept = scores[KEPT]
+    best = min(s.pinball_min for name, s in scores.items() if name != KEPT)
+    assert 0.86 <= kept.kept <= 0.94
+    assert kept.padding is not None and kept.padding < 3.0
+    assert kept.pinball_min < 0.8 * best

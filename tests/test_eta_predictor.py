@@ -490,11 +490,18 @@ def test_a_team_s_first_saturday_is_promised_from_that_day_not_from_weekdays(see
 
 
 def day_with(until: datetime, came_in: dict[str, datetime], now: datetime) -> TeamHistory:
-    """The simulated history up to ``until``, then these agents coming online at these times,
-    brought up to ``now``."""
+    """The simulated history up to ``until``, then these agents coming online at these times
+    and, while they are, answering the oldest waiting ticket at the team's usual pace (agents
+    logged in who answer nothing while work waits have gone), brought up to ``now``."""
     history = history_until(until)
-    for agent, at in came_in.items():
+    pace = timedelta(seconds=1.0 / history.stats(until).service_rate)
+    for at, agent in sorted((at, agent) for agent, at in came_in.items()):
         history.agent_online(at, agent)
+    replies = sorted((at + k * pace, agent) for agent, at in came_in.items()
+                     for k in range(1, 1000) if at + k * pace < now)
+    for at, agent in replies:
+        if history.waiting:
+            history.first_reply(at, next(iter(history.waiting)), agent)
     history.advance(now)
     return history
 
