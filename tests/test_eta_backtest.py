@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -137,6 +137,48 @@ def test_flask_eta_backtest_prints_the_table_and_writes_promises(small_trace, tm
     assert any(line.startswith("kept ") for line in result.output.splitlines())
     rows = list(csv.reader(out.open()))
     assert rows[0] == ["ticket", "promised_seconds"] and len(rows) > 100
+
+
+@pytest.mark.parametrize(("line", "reason"), [
+    ('{"t": "2026-05-04T12:00:00Z", "event": "arrival", "ticket": "x1"', "line 4: not JSON"),
+    ('{"event": "arrival", "ticket": "x1", "channel": "email"}', 'line 4: arrival has no "t"'),
+    ('{"t": "yesterday", "event": "first_reply", "ticket": "x1"}', 'line 4: "t" is not an ISO-8601 time'),
+    ('{"t": "2026-05-04T12:00:00Z", "event": "arrival", "ticket": "x1", "channel": "fax"}',
+     "line 4: channel 'fax' is not one of email, social, chat"),
+    ('{"t": "2026-05-04T12:00:00Z", "event": "agent_online"}', 'line 4: agent_online has no "agent"'),
+])
+def test_a_trace_line_that_cannot_be_read_is_named_with_what_is_wrong(small_trace, tmp_path, line, reason):
+    """A broken line stops the backtest with its number and the reason, not a traceback, and
+    writes no promises: scores over a silently shortened trace would be wrong."""
+    lines = small_trace.read_text().splitlines()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text("\n".join([*lines[:3], line, *lines[3:]]) + "\n")
+    out = tmp_path / "p.csv"
+    result = CliRunner().invoke(eta, ["backtest", str(broken), "--promises-out", str(out)])
+    assert result.exit_code == 1
+    assert f"{broken}: {reason}" in result.output
+    assert "Traceback" not in result.output and not out.exists()
+    standalone = subprocess.run([sys.executable, "-m", "inbox.eta.backtest", str(broken)], cwd=REPO,
+                                capture_output=True, text=True, timeout=120)
+    assert standalone.returncode == 2 and reason in standalone.stderr
+
+
+def test_a_trace_with_a_bad_calendar_is_refused_with_the_calendar_s_reason(tmp_path):
+    broken = tmp_path / "broken.jsonl"
+    broken.write_text('{"t": 0, "event": "calendar", "timezone": "Mars/Base"}\n')
+    result = CliRunner().invoke(eta, ["backtest", str(broken)])
+    assert result.exit_code == 1 and "line 1: calendar: unknown time zone 'Mars/Base'" in result.output
+
+
+def test_times_without_an_offset_are_utc_and_unknown_event_kinds_are_skipped():
+    """Traces are in UTC: a time written without ``Z`` must not be read in the machine's own
+    zone. An event kind the format does not know (an export's extra ``resolved`` lines) is
+    skipped, so the rest still replays."""
+    plain = parse_lines(['{"t": "2026-05-04T12:00:00", "event": "arrival", "ticket": "a", "channel": "chat"}',
+                         '{"t": "2026-05-04T12:30:00Z", "event": "resolved", "ticket": "a"}'])
+    zulu = parse_lines(['{"t": "2026-05-04T12:00:00Z", "event": "arrival", "ticket": "a", "channel": "chat"}'])
+    assert plain == zulu
+    assert plain.events[0].t == datetime(2026, 5, 4, 12, tzinfo=UTC).timestamp()
 
 
 def test_the_backtest_runs_standalone_as_a_module(small_trace):

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 
 from inbox.eta.baselines import Baselines
 from inbox.eta.replay import Arrived, Ended, Replay
-from inbox.eta.trace import FIRST_REPLY, Trace, read_trace
+from inbox.eta.trace import FIRST_REPLY, Trace, TraceError, read_trace
 from inbox.sla.calendar import BusinessCalendar
 
 KEPT = "kept"
@@ -135,7 +135,10 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--promises-out")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args(argv)
-    run(a.trace, a.quantile, a.promises_out, a.json)
+    try:
+        run(a.trace, a.quantile, a.promises_out, a.json)
+    except (OSError, TraceError) as error:
+        ap.exit(2, f"{a.trace}: {error}\n")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from inbox.eta.backtest import run
+from inbox.eta.trace import TraceError
 
 eta = click.Group("eta", help="Wait-time predictor tools.")
 
@@ -21,7 +22,10 @@ eta = click.Group("eta", help="Wait-time predictor tools.")
 @click.option("--json", "json_output", is_flag=True, help="Print the scores as JSON.")
 def backtest(trace: str, quantile: float, promises_out: str | None, json_output: bool) -> None:
     """Replay TRACE through Kept's predictor and the baselines and score every promise."""
-    run(trace, quantile, promises_out, json_output)
+    try:
+        run(trace, quantile, promises_out, json_output)
+    except TraceError as error:
+        raise click.ClickException(f"{trace}: {error}") from None
 
 
 @eta.command("backtest-install")
