@@ -386,8 +386,8 @@ class TeamHistory:
         with work waiting, and reply minutes later."""
         handling = self._service.pooled(self._staffed)
         idle = max(MIN_ABSENT, ABSENT_HANDLINGS * handling)
-        for gone, agent in sorted((max(self._active[agent], waiting_since) + idle, agent)
-                                  for agent in self.online if agent in self._with_presence):
+        for gone, agent in sorted((max(self._active.get(agent, since), waiting_since) + idle, agent)
+                                  for agent, since in self.online.items() if agent in self._with_presence):
             if gone >= t:
                 break
             if gone > self._t:
