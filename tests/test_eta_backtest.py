@@ -188,6 +188,12 @@ def test_the_backtest_runs_standalone_as_a_module(small_trace):
     assert {"kept", "queue_erlang", "static", "last_to_enter_service"} <= set(scores)
 
 
+def kept_and_best_baseline(trace: Trace):
+    """Kept's scores on ``trace`` and the best baseline's pinball (minutes)."""
+    scores = replay(trace, 0.9).scores
+    return scores[KEPT], min(s.pinball_min for name, s in scores.items() if name != KEPT)
+
+
 def test_a_history_without_presence_events_still_gets_honest_promises():
     """Some systems log replies but not when agents log in. Agents are then known by their
     replies; without that, nobody would ever be online and every promise would run to the
@@ -195,9 +201,7 @@ def test_a_history_without_presence_events_still_gets_honest_promises():
     full = simulate(replace(TEAMS["berlin-surge"], days=14), seed=1)
     trace = Trace(calendar=full.calendar,
                   events=tuple(e for e in full.events if e.kind not in ("agent_online", "agent_offline")))
-    scores = replay(trace, 0.9).scores
-    kept = scores[KEPT]
-    best = min(s.pinball_min for name, s in scores.items() if name != KEPT)
+    kept, best = kept_and_best_baseline(trace)
     assert 0.86 <= kept.kept <= 0.94
     assert kept.padding is not None and kept.padding < 3.0
     assert kept.pinball_min < best
@@ -211,9 +215,7 @@ def test_replies_that_name_no_agent_still_get_promises_of_their_waits():
     trace = Trace(calendar=full.calendar,
                   events=tuple(replace(e, agent=None) for e in full.events
                                if e.kind not in ("agent_online", "agent_offline")))
-    scores = replay(trace, 0.9).scores
-    kept = scores[KEPT]
-    best = min(s.pinball_min for name, s in scores.items() if name != KEPT)
+    kept, best = kept_and_best_baseline(trace)
     assert 0.86 <= kept.kept <= 0.94
     assert kept.padding is not None and kept.padding < 3.0
     assert kept.pinball_min < best
@@ -227,9 +229,7 @@ def test_agents_whose_logout_was_lost_are_not_counted_online_all_night():
     dropped = [i for i, e in enumerate(full.events) if e.kind == "agent_offline"][::20]
     trace = Trace(calendar=full.calendar,
                   events=tuple(e for i, e in enumerate(full.events) if i not in set(dropped)))
-    scores = replay(trace, 0.9).scores
-    kept = scores[KEPT]
-    best = min(s.pinball_min for name, s in scores.items() if name != KEPT)
+    kept, best = kept_and_best_baseline(trace)
     assert 0.86 <= kept.kept <= 0.94
     assert kept.padding is not None and kept.padding < 3.0
     assert kept.pinball_min < 0.8 * best

@@ -20,7 +20,7 @@ from __future__ import annotations
 import bisect
 import math
 from collections import defaultdict, deque
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -365,14 +365,8 @@ class TeamHistory:
         closing were promised minutes for a wait until the morning."""
         handling = self._service.pooled(self._staffed)
         idle = max(MIN_IDLE, IDLE_HANDLINGS * handling)
-        for gone, agent in sorted((self._quiet_until(last, handling, idle), agent)
-                                  for agent, last in self._seen_replying.items()):
-            if gone >= t:
-                break
-            if gone > self._t:
-                self._pass(self._t, gone)
-                self._t = gone
-            self.online.pop(agent, None)
+        for agent in self._leave_by(t, ((self._quiet_until(last, handling, idle), agent)
+                                        for agent, last in self._seen_replying.items())):
             del self._seen_replying[agent]
 
     def _forget_absent(self, t: float, waiting_since: float) -> None:
@@ -386,16 +380,24 @@ class TeamHistory:
         with work waiting, and reply minutes later."""
         handling = self._service.pooled(self._staffed)
         idle = max(MIN_ABSENT, ABSENT_HANDLINGS * handling)
-        for gone, agent in sorted((max(self._active.get(agent, since), waiting_since) + idle, agent)
-                                  for agent, since in self.online.items() if agent in self._with_presence):
+        for agent in self._leave_by(t, ((max(self._active.get(agent, since), waiting_since) + idle, agent)
+                                        for agent, since in self.online.items() if agent in self._with_presence)):
+            self._took_on_return.pop(agent, None)
+            self._away.add(agent)
+
+    def _leave_by(self, t: float, departures: Iterable[tuple[float, str]]) -> list[str]:
+        """Take offline, in time order, the agents of ``(when, agent)`` pairs that leave before
+        ``t``, counting the staffed time up to each departure; the agents who left."""
+        left = []
+        for gone, agent in sorted(departures):
             if gone >= t:
                 break
             if gone > self._t:
                 self._pass(self._t, gone)
                 self._t = gone
             self.online.pop(agent, None)
-            self._took_on_return.pop(agent, None)
-            self._away.add(agent)
+            left.append(agent)
+        return left
 
     def _quiet_until(self, last: float, handling: float, idle: float) -> float:
         if self.calendar is not None and not self.calendar.is_open_us(int((last + handling) * 1e6)):
