@@ -87,6 +87,54 @@ def test_a_visitor_who_leaves_late_is_not_held_against_the_channel():
     assert cal._ch("chat").values == []
 
 
+
+def after_a_reopening(spell: int, closed: bool) -> tuple[float, float]:
+    """A channel whose forecasts are right, then ``spell`` promises made while nobody was
+    online, all answered when the team is back at the same point of their forecasts (one draw
+    of the pace it came back at: their median). The level read (target q) before and after."""
+    cal = Calibrator(0.9)
+    rng = random.Random(5)
+    now = 0.0
+    pending: list[tuple[float, str]] = []
+    for i in range(3000):
+        while pending and pending[0][0] <= now:
+            at, tk = pending.pop(0)
+            cal.answered(tk, at)
+        fc = Exponential(600.0)
+        level = cal.level("email")
+        cal.issued(f"day{i}", "email", fc, now, fc.quantile(level), level)
+        pending.append((now + rng.expovariate(1 / 600.0), f"day{i}"))
+        pending.sort()
+        now += 120.0
+    for at, tk in pending:
+        cal.answered(tk, at)
+    now = max(now, pending[-1][0]) + 1.0
+    before = cal.level("email")
+    fc = Exponential(86400.0)
+    for i in range(spell):
+        level = cal.level("email")
+        cal.issued(f"night{i}", "email", fc, now + i, fc.quantile(level), level, closed=closed)
+    reopening = now + spell + fc.quantile(0.5)
+    for i in range(spell):
+        cal.answered(f"night{i}", reopening + i)
+    return before, cal.level("email")
+
+
+def test_a_holiday_block_answered_on_one_day_is_one_draw_not_hundreds_of_outcomes():
+    """A fortnight's closure matures as 200 emails answered together, all kept at the middle of
+    their forecasts. Counted one by one, they pull the level read from about 0.9 to below 0.8,
+    and the next days' promises are read too low; counted as one spell, the level holds."""
+    before, after = after_a_reopening(200, closed=True)
+    assert 0.85 < before < 0.95
+    assert after > before - 0.05
+    _, one_by_one = after_a_reopening(200, closed=False)
+    assert one_by_one < before - 0.2
+
+
+def test_a_night_s_few_promises_made_while_closed_count_in_full():
+    assert after_a_reopening(30, closed=True) == after_a_reopening(30, closed=False)
+
+
 STEADY = Team(
     name="steady", timezone="UTC", hours=None, holidays=(), start=date(2026, 6, 1), days=12,
     shifts=tuple(Shift(s, s + 8.0, None, days=tuple(range(7)), follows_calendar=False)

@@ -29,6 +29,14 @@ team's channel, a few hundred outcomes a month, could not pay back one bad day w
 The offset applied is bounded at ±0.10 (the level read is capped on its own, see CALM_LEVEL): at
 ±0.06 the bound held small teams' email below ``q`` for weeks after a bad spell.
 
+Outcomes are not independent when promises made while nobody was online all wait for the same
+reopening: a fortnight's closure matures as a hundred and fifty emails answered in the same two
+days, one draw of the pace the team came back at. Counted one by one they filled the window
+and, all kept, spent the offset, and the promises of the second day back were read at 0.80
+while one agent of three was away (``SPELL_OUTCOMES``). Thinning such a spell is in the spirit
+of block methods for dependent data: n outcomes sharing a common factor carry far less than n
+outcomes' worth of information.
+
 Feedback is strictly causal and uses censoring: an outcome is known when the first reply
 comes, and a still-waiting ticket is known to be late as soon as its promise runs out (its PIT
 is then at least the level it was promised at). A chat visitor who leaves is not scored, so a
@@ -56,6 +64,12 @@ TAIL = 0.1
 CALM_LEVEL = 0.975
 MAX_LEVEL = 0.999
 RECENT = 50
+# Promises made while nobody is online (a night, a weekend, a holiday block) all wait on one
+# thing, how fast the team gets through the backlog when it is back, so their outcomes are one
+# draw of that pace, not as many independent ones. Of one such spell's outcomes in a channel the
+# first SPELL_OUTCOMES count in full and the n-th after them only when n is a square: a spell of
+# N counts as about SPELL_OUTCOMES + √N.
+SPELL_OUTCOMES = 50
 # A widening learnt in one bad spell (a surge the forecast did not see coming) fades with this
 # half-life, so good forecasts afterwards are not read far out in their tails for weeks.
 SPREAD_HALF_LIFE = 2 * 86400.0
@@ -75,6 +89,8 @@ class _Open:
     promise: float
     level: float
     late: bool = False
+    spell: int = 0               # the closed spell it was made in (0: made while staffed)
+    counts: bool | None = None   # whether its outcome counts, decided when it matures
 
 
 @dataclass
@@ -108,6 +124,9 @@ class Calibrator:
         self._open: dict[str, _Open] = {}
         self._deadlines: list[tuple[float, str]] = []
         self._rng = random.Random(seed)
+        self._spells = 0                                   # closed spells seen so far
+        self._in_spell = False
+        self._matured: dict[tuple[int, str], int] = {}     # (spell, channel) -> outcomes so far
 
     def _ch(self, channel: str) -> _Channel:
         ch = self._channels.get(channel)
@@ -137,9 +156,14 @@ class Calibrator:
         return self.level(channel, 0.5)
 
     def issued(self, ticket: str, channel: str, forecast: Forecast, at: float, promise: float,
-               level: float) -> None:
-        """Start watching a promise of ``promise`` seconds made at epoch ``at``."""
-        self._open[ticket] = _Open(channel, forecast, at, promise, level)
+               level: float, closed: bool = False) -> None:
+        """Start watching a promise of ``promise`` seconds made at epoch ``at``; ``closed``
+        when nobody was online to take it."""
+        if closed and not self._in_spell:
+            self._spells += 1
+        self._in_spell = closed
+        self._open[ticket] = _Open(channel, forecast, at, promise, level,
+                                   spell=self._spells if closed else 0)
         heapq.heappush(self._deadlines, (at + promise, ticket))
 
     def advance(self, now: float) -> None:
@@ -154,7 +178,8 @@ class Calibrator:
             p.late = True
             c = self._ch(p.channel)
             bisect.insort(c.values, p.level)
-            self._adapt(c, miss=True)
+            if self._counts(p):
+                self._adapt(c, miss=True)
 
     def answered(self, ticket: str, at: float) -> None:
         self.advance(at)
@@ -174,7 +199,8 @@ class Calibrator:
             pit = max(pit, p.level)
         else:
             pit = min(pit, p.level)
-            self._adapt(c, miss=False)
+            if self._counts(p):
+                self._adapt(c, miss=False)
         # Tails: too many outcomes in the outer tenth means forecasts too narrow, too few
         # too wide. Same stochastic-approximation step as the level, on the log spread.
         # Only forecasts without an instant-answer atom say anything about the spread of the
@@ -187,10 +213,23 @@ class Calibrator:
             c.log_dispersion = min(max(c.log_dispersion, -1.0), 1.5)
         c.scored += 1
         c.kept += wait <= p.promise
+        if not self._counts(p):
+            return
         c.window.append(pit)
         bisect.insort(c.values, pit)
         if len(c.window) > self.window:
             _remove(c.values, c.window.popleft())
+
+    def _counts(self, p: _Open) -> bool:
+        """Whether a matured promise's outcome counts (SPELL_OUTCOMES), in the order they mature."""
+        if p.counts is None:
+            n = 0
+            if p.spell:
+                key = (p.spell, p.channel)
+                n = self._matured[key] = self._matured.get(key, 0) + 1
+            extra = n - SPELL_OUTCOMES
+            p.counts = extra <= 0 or math.isqrt(extra) ** 2 == extra
+        return p.counts
 
     def abandoned(self, ticket: str, at: float) -> None:
         self.advance(at)
@@ -198,7 +237,8 @@ class Calibrator:
         if p is not None and p.late:
             c = self._ch(p.channel)
             _remove(c.values, p.level)
-            self._step(c, -self.q)   # withdraw the lateness counted for a visitor who left
+            if self._counts(p):
+                self._step(c, -self.q)   # withdraw the lateness counted for a visitor who left
 
     def _adapt(self, c: _Channel, miss: bool) -> None:
         c.recent.append(miss)

@@ -55,7 +55,7 @@ class Promiser:
     def promise(self, ticket: str, state: LiveState) -> Promise:
         p = self.estimate(state)
         self.calibrator.issued(ticket, state.channel, p.forecast, state.now.timestamp(),
-                               p.promise.total_seconds(), p.level)
+                               p.promise.total_seconds(), p.level, state.agents_online == 0)
         return p
 
     def advance(self, now: datetime) -> None:
