@@ -61,6 +61,11 @@ SURGE_OVER = 1.0                # ... and at or below which it has ended
 STAFF_PRIOR = 3600.0
 # An agent not in within this long after they usually are is away today, not running late.
 LATE_GRACE = 1800.0
+# Agents known only by replies leave at the calendar's closing, not idle minutes after their last
+# reply, where the team's replies stop there: fewer than CLOSING_LATE_SHARE as many in the hour
+# after a closing as in the hour before one (once CLOSING_MIN_REPLIES have come before one).
+CLOSING_LATE_SHARE = 0.1
+CLOSING_MIN_REPLIES = 20
 # A future day's staffing, as three levels: the lowest sixth of recent days, the middle two
 # thirds, the highest sixth (the weights of a three-point Gauss–Hermite rule).
 STAFF_BANDS = ((0.0, 1 / 6), (1 / 6, 5 / 6), (5 / 6, 1.0))
@@ -166,6 +171,7 @@ class TeamHistory:
         self.channels = channels
         self.online: dict[str, float] = {}
         self._seen_replying: dict[str, float] = {}    # agent -> last reply, online by replies only
+        self._around_closing = (0, 0)                 # replies in the hour before / after a closing
         self._with_presence: set[str] = set()         # agents whose presence events are logged
         self._active: dict[str, float] = {}           # ... and their last login or reply
         self._away: set[str] = set()                  # ... logged in, but gone (_forget_absent)
@@ -268,6 +274,7 @@ class TeamHistory:
             self.online.setdefault(agent, t)
             self._seen_replying[agent] = t
             self._seen_today(t, agent)
+            self._count_around_closing(t)
         else:
             self._active[agent] = t
             if agent in self._away:
@@ -400,9 +407,35 @@ class TeamHistory:
         return left
 
     def _quiet_until(self, last: float, handling: float, idle: float) -> float:
-        if self.calendar is not None and not self.calendar.is_open_us(int((last + handling) * 1e6)):
-            return last + handling
+        if self.calendar is not None:
+            if not self.calendar.is_open_us(int((last + handling) * 1e6)):
+                return last + handling
+            before, after = self._around_closing
+            if before >= CLOSING_MIN_REPLIES and after < CLOSING_LATE_SHARE * before:
+                close = self.calendar.next_close_us(int(last * 1e6))
+                if close is not None and close / 1e6 < last + idle:
+                    return max(last + handling, close / 1e6)
         return last + idle
+
+    def _count_around_closing(self, t: float) -> None:
+        """Count a reply sent in the hour before a closing or in the hour after one.
+
+        Where the whole team leaves at closing (a centre open until midnight), an agent whose
+        last reply came at 23:45 was counted online until 00:25, with nobody usually online
+        then, so as a night shift: posts written just after midnight were promised minutes for
+        a wait until the morning (the 16-hour centre, replayed from replies only: a fifth of its
+        pinball in that hour). Where shifts run past the declared hours (an agent on 10-19 in a
+        team open 9-18), replies go on after closing and the idle rule stands: cutting there
+        dropped agents still at work (Berlin, every seed, +0.02 to +0.06 x the baseline)."""
+        cal = self.calendar
+        if cal is None:
+            return
+        before, after = self._around_closing
+        if cal.is_open_us(int(t * 1e6)):
+            if not cal.is_open_us(int((t + 3600.0) * 1e6)):
+                self._around_closing = (before + 1, after)
+        elif cal.is_open_us(int((t - 3600.0) * 1e6)):
+            self._around_closing = (before, after + 1)
 
     def _slot_key(self, t: float) -> tuple[date, int]:
         local = datetime.fromtimestamp(t, self.tz)
