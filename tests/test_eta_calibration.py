@@ -87,25 +87,35 @@ def test_a_visitor_who_leaves_late_is_not_held_against_the_channel():
     assert cal._ch("chat").values == []
 
 
+def right_forecasts(cal: Calibrator, n: int, rng: random.Random, now: float, tag: str,
+                    pending: list[tuple[float, str]]) -> tuple[float, list[bool]]:
+    """``n`` email promises two minutes apart from forecasts that are right (waits exponential
+    with a ten-minute mean), each answered once its wait has passed; ``pending`` holds those
+    still to come. Returns the time after the last and whether each promise was kept."""
+    kept = []
+    for i in range(n):
+        while pending and pending[0][0] <= now:
+            at, tk = pending.pop(0)
+            cal.answered(tk, at)
+        fc = Exponential(600.0)
+        level = cal.level("email")
+        promise = fc.quantile(level)
+        cal.issued(f"{tag}{i}", "email", fc, now, promise, level)
+        wait = rng.expovariate(1 / 600.0)
+        pending.append((now + wait, f"{tag}{i}"))
+        pending.sort()
+        kept.append(wait <= promise)
+        now += 120.0
+    return now, kept
+
 
 def after_a_reopening(spell: int, closed: bool) -> tuple[float, float]:
     """A channel whose forecasts are right, then ``spell`` promises made while nobody was
     online, all answered when the team is back at the same point of their forecasts (one draw
     of the pace it came back at: their median). The level read (target q) before and after."""
     cal = Calibrator(0.9)
-    rng = random.Random(5)
-    now = 0.0
     pending: list[tuple[float, str]] = []
-    for i in range(3000):
-        while pending and pending[0][0] <= now:
-            at, tk = pending.pop(0)
-            cal.answered(tk, at)
-        fc = Exponential(600.0)
-        level = cal.level("email")
-        cal.issued(f"day{i}", "email", fc, now, fc.quantile(level), level)
-        pending.append((now + rng.expovariate(1 / 600.0), f"day{i}"))
-        pending.sort()
-        now += 120.0
+    now, _ = right_forecasts(cal, 3000, random.Random(5), 0.0, "day", pending)
     for at, tk in pending:
         cal.answered(tk, at)
     now = max(now, pending[-1][0]) + 1.0
@@ -229,21 +239,8 @@ def test_misses_of_a_spell_stay_counted_until_kept_promises_have_paid_them_back(
         now += 300.0
         cal.answered(f"bad{i}", now)
         kept.append(False)
-    rng = random.Random(3)
-    pending: list[tuple[float, str]] = []
-    for i in range(6000):
-        while pending and pending[0][0] <= now:
-            at, tk = pending.pop(0)
-            cal.answered(tk, at)
-        fc = Exponential(600.0)
-        level = cal.level("email")
-        promise = fc.quantile(level)
-        cal.issued(f"good{i}", "email", fc, now, promise, level)
-        wait = rng.expovariate(1 / 600.0)
-        pending.append((now + wait, f"good{i}"))
-        pending.sort()
-        kept.append(wait <= promise)
-        now += 120.0
+    now, good = right_forecasts(cal, 6000, random.Random(3), now, "good", [])
+    kept += good
     assert sum(kept) / len(kept) == pytest.approx(0.9, abs=0.01)
     assert abs(cal._ch("email").shift) < 0.02
 
