@@ -88,19 +88,21 @@ def test_a_visitor_who_leaves_late_is_not_held_against_the_channel():
 
 
 def right_forecasts(cal: Calibrator, n: int, rng: random.Random, now: float, tag: str,
-                    pending: list[tuple[float, str]]) -> tuple[float, list[bool]]:
+                    pending: list[tuple[float, str]],
+                    target: float | None = None) -> tuple[float, list[bool]]:
     """``n`` email promises two minutes apart from forecasts that are right (waits exponential
     with a ten-minute mean), each answered once its wait has passed; ``pending`` holds those
-    still to come. Returns the time after the last and whether each promise was kept."""
+    still to come. Each is read to keep ``target`` (q unless given). Returns the time after the
+    last and whether each promise was kept."""
     kept = []
     for i in range(n):
         while pending and pending[0][0] <= now:
             at, tk = pending.pop(0)
             cal.answered(tk, at)
         fc = Exponential(600.0)
-        level = cal.level("email")
+        level = cal.level("email", target)
         promise = fc.quantile(level)
-        cal.issued(f"{tag}{i}", "email", fc, now, promise, level)
+        cal.issued(f"{tag}{i}", "email", fc, now, promise, level, target=target)
         wait = rng.expovariate(1 / 600.0)
         pending.append((now + wait, f"{tag}{i}"))
         pending.sort()
@@ -139,6 +141,23 @@ def test_a_holiday_block_answered_on_one_day_is_one_draw_not_hundreds_of_outcome
     assert after > before - 0.05
     _, one_by_one = after_a_reopening(200, closed=False)
     assert one_by_one < before - 0.2
+
+
+def test_promises_read_to_keep_a_higher_share_do_not_lower_the_level_of_the_rest():
+    """Promises that wait through days of staffing yet to come are read to break half as often
+    (``promiser.FAR_MISS``). Kept at that share, as right forecasts keep them, they are no news:
+    counted against q instead, each kept one pulled the level down, and after a week's backlog of
+    them the next ordinary promises were read well below q."""
+    cal = Calibrator(0.9)
+    pending: list[tuple[float, str]] = []
+    now, far = right_forecasts(cal, 2000, random.Random(8), 0.0, "far", pending, target=0.95)
+    assert sum(far) / len(far) == pytest.approx(0.95, abs=0.015)
+    for at, tk in pending:
+        cal.answered(tk, at)
+    assert abs(cal._ch("email").shift) < 0.02
+    assert cal.level("email") == pytest.approx(0.9, abs=0.02)
+    _, after = right_forecasts(cal, 2000, random.Random(9), now + 86400.0, "next", [])
+    assert sum(after) / len(after) == pytest.approx(0.9, abs=0.015)
 
 
 def test_a_night_s_few_promises_made_while_closed_count_in_full():

@@ -69,6 +69,7 @@ def test_an_email_is_answered_by_email_with_the_promised_time(app, client, team)
     row = db.session.scalar(select(Promise))
     assert (row.ticket_id, row.due_at, row.quantile) == (ticket.id, ticket.promise_due_at, 0.9)
     assert row.inputs["channel"] == "email" and row.inputs["agents_online"] == 1
+    assert row.inputs["target"] == 0.9      # an ordinary wait, read to keep q
     assert db.session.scalar(select(TicketEvent.kind).where(TicketEvent.kind == "promise.made")) == "promise.made"
 
 

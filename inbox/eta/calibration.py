@@ -88,6 +88,7 @@ class _Open:
     issued: float
     promise: float
     level: float
+    target: float                # the share of such promises meant to be kept
     late: bool = False
     spell: int = 0               # the closed spell it was made in (0: made while staffed)
     counts: bool | None = None   # whether its outcome counts, decided when it matures
@@ -134,11 +135,13 @@ class Calibrator:
             ch = self._channels[channel] = _Channel()
         return ch
 
-    def level(self, channel: str, q: float | None = None) -> float:
-        """The probability level to read this channel's next forecast at, for target ``q``."""
+    def level(self, channel: str, target: float | None = None) -> float:
+        """The probability level to read this channel's next forecast at, to keep a share
+        ``target`` of promises (q unless given)."""
         c = self._ch(channel)
-        target = self.q if q is None else q
-        wanted = target + (c.shift if q is None else 0.0)
+        return self._read(c, (self.q if target is None else target) + c.shift)
+
+    def _read(self, c: _Channel, wanted: float) -> float:
         if len(c.values) < self.min_samples:
             return min(max(wanted, 0.5), self._ceiling(c))
         vals = c.values
@@ -153,16 +156,18 @@ class Calibrator:
         return math.exp(self._ch(channel).log_dispersion)
 
     def median_level(self, channel: str) -> float:
-        return self.level(channel, 0.5)
+        return self._read(self._ch(channel), 0.5)
 
     def issued(self, ticket: str, channel: str, forecast: Forecast, at: float, promise: float,
-               level: float, closed: bool = False) -> None:
+               level: float, closed: bool = False, target: float | None = None) -> None:
         """Start watching a promise of ``promise`` seconds made at epoch ``at``; ``closed``
-        when nobody was online to take it."""
+        when nobody was online to take it; ``target`` when it was read to keep another share than
+        q (see ``promiser.FAR_DAYS``)."""
         if closed and not self._in_spell:
             self._spells += 1
         self._in_spell = closed
         self._open[ticket] = _Open(channel, forecast, at, promise, level,
+                                   self.q if target is None else target,
                                    spell=self._spells if closed else 0)
         heapq.heappush(self._deadlines, (at + promise, ticket))
 
@@ -179,7 +184,7 @@ class Calibrator:
             c = self._ch(p.channel)
             bisect.insort(c.values, p.level)
             if self._counts(p):
-                self._adapt(c, miss=True)
+                self._adapt(c, p, miss=True)
 
     def answered(self, ticket: str, at: float) -> None:
         self.advance(at)
@@ -200,7 +205,7 @@ class Calibrator:
         else:
             pit = min(pit, p.level)
             if self._counts(p):
-                self._adapt(c, miss=False)
+                self._adapt(c, p, miss=False)
         # Tails: too many outcomes in the outer tenth means forecasts too narrow, too few
         # too wide. Same stochastic-approximation step as the level, on the log spread.
         # Only forecasts without an instant-answer atom say anything about the spread of the
@@ -238,16 +243,18 @@ class Calibrator:
             c = self._ch(p.channel)
             _remove(c.values, p.level)
             if self._counts(p):
-                self._step(c, -self.q)   # withdraw the lateness counted for a visitor who left
+                self._step(c, -p.target)   # withdraw the lateness counted for a visitor who left
 
-    def _adapt(self, c: _Channel, miss: bool) -> None:
+    def _adapt(self, c: _Channel, p: _Open, miss: bool) -> None:
         c.recent.append(miss)
         misses = sum(c.recent) / len(c.recent)
         if misses > 1.0 - self.q and len(c.recent) == RECENT:
             c.missing = True
         elif misses < (1.0 - self.q) / 2:
             c.missing = False
-        self._step(c, (1.0 if miss else 0.0) - (1.0 - self.q))
+        # Each promise against the share it was meant to keep: a promise read further out (a long
+        # backlog's) is kept more often by design, which must not lower everyone else's level.
+        self._step(c, (1.0 if miss else 0.0) - (1.0 - p.target))
 
     def _step(self, c: _Channel, error: float) -> None:
         c.integral += self.step * error

@@ -209,6 +209,7 @@ class Estimate:
     holiday: str | None
     sla_due_at: datetime | None
     timezone: str
+    target: float | None = None    # the share it is read to keep, when not q (promiser.FAR_DAYS)
 
     @property
     def due_at(self) -> datetime:
@@ -222,7 +223,8 @@ class Estimate:
         """The model inputs worth keeping with a promise."""
         return {"queue_ahead": self.position - 1, "queue_length": self.queue_length,
                 "agents_online": self.agents_online, "level": round(self.level, 4), "channel": self.channel,
-                "open_now": self.open_now, "beyond_sla": bool(self.sla_due_at and self.due_at > self.sla_due_at)}
+                "open_now": self.open_now, "beyond_sla": bool(self.sla_due_at and self.due_at > self.sla_due_at),
+                "target": round(self.target if self.target is not None else self.quantile, 4)}
 
 
 def estimate(ticket: Ticket, now: datetime, q: float, agents_online: int,
@@ -244,5 +246,5 @@ def estimate(ticket: Ticket, now: datetime, q: float, agents_online: int,
         made_at=now, quantile=q, level=promise.level, promise=promise.promise, median=promise.median,
         channel=state.channel, position=len(state.ahead) + 1, queue_length=state.queue_length,
         agents_online=agents_online, open_now=open_now, next_open_at=next_open, holiday=holiday,
-        sla_due_at=ticket.first_response_due_at, timezone=calendar.timezone,
+        sla_due_at=ticket.first_response_due_at, timezone=calendar.timezone, target=promise.target,
     )

@@ -206,8 +206,20 @@ class WaitForecast:
         # read at how full today has been so far; the days after it at ``staff_levels``.
         self._today_level = today_level
         self._usual_today = capacity.split(today_end)[1]
+        self._today_end = today_end
         # (wait, cdf) pairs already computed, so a second quantile starts where the first left off.
         self._probes: list[tuple[float, float]] = []
+
+    def days_after_today(self, wait: float) -> float:
+        """How many days of the team's usual capacity after today a wait of ``wait`` seconds runs
+        through (a day being a seventh of the week after today's). Nought while how full a day
+        turns out is not known (no staffing levels yet): there is no spread of days to guard."""
+        if len(self._staff) < 2:
+            return 0.0
+        usual = self._capacity.split(self.now + wait)[1]
+        later = usual - min(usual, self._usual_today)
+        week = self._capacity.split(self._today_end + 7 * 86400.0)[1] - self._usual_today
+        return later * 7.0 / week if week > 0.0 else 0.0
 
     def take_cdf(self, s: float) -> float:
         """P(an agent has taken the ticket by epoch second ``s``)."""

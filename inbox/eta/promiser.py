@@ -14,6 +14,17 @@ from inbox.eta.predictor import LiveState, WaitForecast, forecast_wait
 # does not jump: an exponential's 99.9th percentile is 1.87 times its 97.5th. So a promise read
 # out there goes at most this many times the calm reading, which leaves such tails whole.
 FAR_REACH = 2.0
+# A promise whose wait runs through days of the team's capacity after today waits on how many
+# agents those days bring, a draw it shares with every ticket waiting through them (a holiday's
+# backlog, the tickets behind it). Read at q, such promises are kept q of the time on average but
+# break together when the team comes back short-handed, as it does on its lowest days: Sydney's
+# fortnight closed for Christmas matured as ~150 emails answered in the three days back, all of
+# them with one agent of three away, and nearly every promise of the closure and of the first day
+# back broke (the month kept 0.82). So a promise running through more than FAR_DAYS days of capacity
+# after today (a day being a seventh of the coming week's) is read to break FAR_MISS as often. A
+# weekend's backlog, cleared on the Monday morning, stays at q.
+FAR_DAYS = 2.0
+FAR_MISS = 1 / 2
 
 
 def read(forecast: WaitForecast, level: float) -> tuple[float, float]:
@@ -32,6 +43,7 @@ class Promise:
     median: timedelta         # the middle estimate
     level: float              # the forecast quantile the promise was read at
     forecast: WaitForecast
+    target: float             # the share of such promises meant to be kept (q, or FAR_DAYS')
 
 
 class Promiser:
@@ -44,18 +56,24 @@ class Promiser:
     def estimate(self, state: LiveState) -> Promise:
         """A promise for ``state`` without watching it (for re-estimates and previews)."""
         fc = forecast_wait(state, self.calibrator.dispersion(state.channel))
+        target = self.q
         wait, level = read(fc, self.calibrator.level(state.channel))
+        if fc.days_after_today(wait) > FAR_DAYS:
+            target = 1.0 - (1.0 - self.q) * FAR_MISS
+            wait, level = max((wait, level), read(fc, self.calibrator.level(state.channel, target)))
         return Promise(
             promise=timedelta(seconds=wait),
             median=timedelta(seconds=fc.quantile(self.calibrator.median_level(state.channel))),
             level=level,
             forecast=fc,
+            target=target,
         )
 
     def promise(self, ticket: str, state: LiveState) -> Promise:
         p = self.estimate(state)
         self.calibrator.issued(ticket, state.channel, p.forecast, state.now.timestamp(),
-                               p.promise.total_seconds(), p.level, state.agents_online == 0)
+                               p.promise.total_seconds(), p.level, state.agents_online == 0,
+                               p.target)
         return p
 
     def advance(self, now: datetime) -> None:

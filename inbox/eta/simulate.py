@@ -41,6 +41,7 @@ class Shift:
     lunch_minutes: float = 60.0
     days: tuple[int, ...] = (0, 1, 2, 3, 4)
     follows_calendar: bool = True  # stays home on the calendar's holidays
+    leave: tuple[str, ...] = ()    # ISO dates the agent is on leave (after the day is drawn)
 
 
 @dataclass(frozen=True)
@@ -222,6 +223,9 @@ class _Sim:
                 if sh.lunch is not None:
                     lunch = sh.lunch + rng.uniform(-jit, jit)
                     spans = [(start, lunch), (lunch + sh.lunch_minutes / 60.0, end)]
+                # Leave is taken after the day's draws, so the rest of the trace is as without it.
+                if day.isoformat() in sh.leave:
+                    continue
                 for a, b in spans:
                     self.push(self.local(day, a), AGENT_ONLINE, agent)
                     self.push(self.local(day, b), AGENT_OFFLINE, agent)
