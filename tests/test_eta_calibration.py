@@ -317,3 +317,34 @@ def test_the_week_after_a_day_of_broken_promises_is_not_promised_after_weekends(
     assert n > 300
     assert kept >= 0.88
     assert pinball < 35.0, f"pinball {pinball:.1f} min over 6-12 January"
+
+
+def test_promises_made_while_closed_and_while_staffed_each_keep_close_to_q():
+    """A channel whose night forecasts are too cautious and whose day forecasts too hopeful (a
+    centre whose agents are known only by their replies: the nights are read as waits for a
+    morning that comes sooner, the breaks as agents still there). One offset for the channel
+    averages the two: the nights kept nearly all and padded, the days broken more often than
+    promised. Each regime's own offset on top brings both close to q."""
+    cal = Calibrator(0.9)
+    rng = random.Random(12)
+    pending: list[tuple[float, str]] = []
+    kept: dict[bool, list[bool]] = {False: [], True: []}
+    now = 0.0
+    for block in range(300):
+        for closed, n, believed in ((False, 40, 500.0), (True, 10, 800.0)):
+            for i in range(n):
+                now += 120.0
+                while pending and pending[0][0] <= now:
+                    at, tk = pending.pop(0)
+                    cal.answered(tk, at)
+                fc = Exponential(believed)
+                level = cal.level("email", closed=closed)
+                promise = fc.quantile(level)
+                cal.issued(f"{block}-{closed}-{i}", "email", fc, now, promise, level, closed=closed)
+                wait = rng.expovariate(1 / 600.0)
+                pending.append((now + wait, f"{block}-{closed}-{i}"))
+                pending.sort()
+                if block >= 150:
+                    kept[closed].append(wait <= promise)
+    for closed in (False, True):   # one offset: staffed 0.882, closed 0.971
+        assert sum(kept[closed]) / len(kept[closed]) == pytest.approx(0.9, abs=0.03)

@@ -57,10 +57,11 @@ class Promiser:
         """A promise for ``state`` without watching it (for re-estimates and previews)."""
         fc = forecast_wait(state, self.calibrator.dispersion(state.channel))
         target = self.q
-        wait, level = read(fc, self.calibrator.level(state.channel))
+        closed = state.agents_online == 0
+        wait, level = read(fc, self.calibrator.level(state.channel, closed=closed))
         if fc.days_after_today(wait) > FAR_DAYS:
             target = 1.0 - (1.0 - self.q) * FAR_MISS
-            wait, level = max((wait, level), read(fc, self.calibrator.level(state.channel, target)))
+            wait, level = max((wait, level), read(fc, self.calibrator.level(state.channel, target, closed)))
         return Promise(
             promise=timedelta(seconds=wait),
             median=timedelta(seconds=fc.quantile(self.calibrator.median_level(state.channel))),
