@@ -11,10 +11,11 @@ import re
 import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
 from werkzeug.serving import make_server
 
 from inbox import create_app
@@ -157,6 +158,23 @@ def login(client, email: str, password: str = "correct horse battery") -> str:  
     response = client.post("/login", data={"email": email, "password": password, "csrf_token": csrf_from(page.text)})
     assert response.status_code == 302, response.text
     return csrf_from(client.get("/queue").text)
+
+
+@contextmanager
+def scratch_postgres(name: str) -> Iterator[str]:
+    """The URL of an empty PostgreSQL database of its own, for a test that runs the app's
+    migrations or a server process on it; dropped afterwards (connections left open included),
+    so runs leave no databases behind."""
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            conn.execute(text(f"CREATE DATABASE {name}"))
+        yield POSTGRES_URL.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
 
 
 def free_port() -> int:

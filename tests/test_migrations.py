@@ -4,30 +4,29 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, inspect
 
 from inbox.extensions import db
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def fresh_url(kind: str, tmp_path: Path) -> str:
+@pytest.fixture
+def fresh_url(kind: str, tmp_path: Path) -> Iterator[str]:
     if kind == "sqlite":
-        return f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        yield f"sqlite:///{tmp_path / 'migrated.sqlite3'}"
+        return
     if not POSTGRES_URL:
         pytest.skip("TEST_DATABASE_URL is not set: PostgreSQL migration not run (.ci/run sets it)")
-    engine = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS kept_migration_test"))
-        conn.execute(text("CREATE DATABASE kept_migration_test"))
-    engine.dispose()
-    return POSTGRES_URL.rsplit("/", 1)[0] + "/kept_migration_test"
+    with scratch_postgres("kept_migration_test") as url:
+        yield url
 
 
 def _indexes_for_other_dialects(dialect: str) -> set[str]:
@@ -41,8 +40,8 @@ def _indexes_for_other_dialects(dialect: str) -> set[str]:
 
 
 @pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
-def test_flask_db_upgrade_builds_an_empty_database_that_matches_the_models(kind, tmp_path):
-    url = fresh_url(kind, tmp_path)
+def test_flask_db_upgrade_builds_an_empty_database_that_matches_the_models(fresh_url):
+    url = fresh_url
     result = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "db", "upgrade"], cwd=ROOT,
                             env={**os.environ, "DATABASE_URL": url, "KEPT_CONFIG": "default"},
                             capture_output=True, text=True, timeout=120)

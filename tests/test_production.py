@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 import socketio
-from sqlalchemy import create_engine, text
 
-from tests.conftest import POSTGRES_URL, REDIS_URL, csrf_from, free_port
+from tests.conftest import POSTGRES_URL, REDIS_URL, csrf_from, free_port, scratch_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -22,14 +21,14 @@ ROOT = Path(__file__).resolve().parents[1]
 def production_env(tmp_path):  # noqa: ANN001, ANN201
     if not (POSTGRES_URL and REDIS_URL):
         pytest.skip("TEST_DATABASE_URL and TEST_REDIS_URL are needed for the production deployment test")
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text("DROP DATABASE IF EXISTS kept_production_test"))
-        conn.execute(text("CREATE DATABASE kept_production_test"))
-    admin.dispose()
+    with scratch_postgres("kept_production_test") as database_url:
+        yield _deployed(database_url, tmp_path)
+
+
+def _deployed(database_url: str, tmp_path):  # noqa: ANN001, ANN202
     port = free_port()
     env = {**os.environ, "KEPT_CONFIG": "production", "SECRET_KEY": "p" * 40,
-           "DATABASE_URL": POSTGRES_URL.rsplit("/", 1)[0] + "/kept_production_test", "REDIS_URL": REDIS_URL,
+           "DATABASE_URL": database_url, "REDIS_URL": REDIS_URL,
            "PUBLIC_URL": f"http://127.0.0.1:{port}", "INBOUND_EMAIL_USERNAME": "sendgrid",
            "INBOUND_EMAIL_PASSWORD": "inbound-secret", "SESSION_COOKIE_SECURE": "0", "JOB_RUNNER": "celery",
            "KEPT_INSTANCE_DIR": str(tmp_path)}
