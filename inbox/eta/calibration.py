@@ -257,8 +257,8 @@ class Calibrator:
             c = self._ch(p.channel)
             _remove(c.values, p.level)
             if self._counts(p):
-                self._step(c, -p.target)   # withdraw the lateness counted for a visitor who left
-                self._step_regime(c, p, -p.target, counted=False)
+                # Withdraw the lateness counted for a visitor who left.
+                self._step(c, p, -p.target, counted=False)
 
     def _adapt(self, c: _Channel, p: _Open, miss: bool) -> None:
         c.recent.append(miss)
@@ -269,13 +269,15 @@ class Calibrator:
             c.missing = False
         # Each promise against the share it was meant to keep: a promise read further out (a long
         # backlog's) is kept more often by design, which must not lower everyone else's level.
-        self._step(c, (1.0 if miss else 0.0) - (1.0 - p.target))
-        self._step_regime(c, p, (1.0 if miss else 0.0) - (1.0 - p.target))
+        self._step(c, p, (1.0 if miss else 0.0) - (1.0 - p.target))
 
-    def _step_regime(self, c: _Channel, p: _Open, error: float, counted: bool = True) -> None:
+    def _step(self, c: _Channel, p: _Open, error: float, counted: bool = True) -> None:
+        """The conformal step for one outcome of ``p``, on the channel and on its regime."""
+        c.integral += self.step * error
+        c.shift = min(max(c.integral, -self.max_shift), self.max_shift)
         # The regimes' offsets only share the channel's level out between them (their mean,
-        # weighted by how many outcomes each has had, stays nought): the conformal step above
-        # keeps the channel as a whole at q, and must stay the sum of its errors to do that.
+        # weighted by how many outcomes each has had, stays nought): the channel's step keeps the
+        # channel as a whole at q, and must stay the sum of its errors to do that.
         k = p.spell != 0
         c.regime_n[k] = c.regime_n.get(k, 0) + counted
         c.regime[k] = c.regime.get(k, 0.0) + REGIME_STEP * error
@@ -283,10 +285,6 @@ class Calibrator:
         mean = sum(c.regime.get(r, 0.0) * n for r, n in c.regime_n.items()) / total
         for r in c.regime_n:
             c.regime[r] = min(max(c.regime.get(r, 0.0) - mean, -REGIME_MAX), REGIME_MAX)
-
-    def _step(self, c: _Channel, error: float) -> None:
-        c.integral += self.step * error
-        c.shift = min(max(c.integral, -self.max_shift), self.max_shift)
 
     def kept_share(self, channel: str) -> float | None:
         c = self._channels.get(channel)

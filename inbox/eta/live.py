@@ -209,7 +209,7 @@ class Estimate:
     holiday: str | None
     sla_due_at: datetime | None
     timezone: str
-    target: float | None = None    # the share it is read to keep, when not q (promiser.FAR_DAYS)
+    target: float                  # the share it is read to keep: q, or more (promiser.FAR_DAYS)
 
     @property
     def due_at(self) -> datetime:
@@ -224,7 +224,7 @@ class Estimate:
         return {"queue_ahead": self.position - 1, "queue_length": self.queue_length,
                 "agents_online": self.agents_online, "level": round(self.level, 4), "channel": self.channel,
                 "open_now": self.open_now, "beyond_sla": bool(self.sla_due_at and self.due_at > self.sla_due_at),
-                "target": round(self.target if self.target is not None else self.quantile, 4)}
+                "target": round(self.target, 4)}
 
 
 def estimate(ticket: Ticket, now: datetime, q: float, agents_online: int,

@@ -63,10 +63,11 @@ def preview_variables(channel: str, language: str) -> tuple[dict[str, str], Tick
         est = promises.estimate(ticket, now)
     else:
         ticket = Ticket(id=1234, channel=channel, customer_id=0, subject=_("Where is my order?"), language=language)
-        est = live.Estimate(made_at=now, quantile=promises.settings().quantile, level=0.9,
+        q = promises.settings().quantile
+        est = live.Estimate(made_at=now, quantile=q, level=0.9,
                             promise=timedelta(hours=2), median=timedelta(hours=1), channel=live.class_of(channel),
                             position=1, queue_length=0, agents_online=1, open_now=True, next_open_at=None,
-                            holiday=None, sla_due_at=None, timezone="UTC")
+                            holiday=None, sla_due_at=None, timezone="UTC", target=q)
         return _sample_variables(ticket, est, language, now), None
     return notices.variables_for(ticket, est, language, now), ticket
 
