@@ -380,6 +380,45 @@ def test_a_one_agent_team_s_day_off_is_not_read_as_every_day_to_come():
     assert promise < datetime(2026, 3, 25, 16, 0, tzinfo=UTC)  # Wednesday, before closing
 
 
+def one_agent_monday(history_from: datetime) -> TeamHistory:
+    """A one-agent desk's first day on Kept, from ``history_from``: its agent works 09:00-17:00
+    in Berlin with an hour's lunch, replying to an email every twenty minutes."""
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    nine = datetime(2026, 3, 23, 8, 0, tzinfo=UTC)
+    for i in range(4):                                         # the night's mail
+        if history_from + timedelta(hours=i) < nine:
+            history.arrival(history_from + timedelta(hours=i), f"n{i}", "email", "normal")
+    history.agent_online(nine, "solo")
+    for i in range(20):
+        at = nine + timedelta(minutes=20 * i)
+        at += timedelta(hours=1) if at >= nine + timedelta(hours=3.5) else timedelta()
+        history.arrival(at, f"m{i}", "email", "normal")
+        history.first_reply(at + timedelta(minutes=10), f"m{i}", "solo")
+    history.agent_offline(nine + timedelta(hours=3.5), "solo")
+    history.agent_online(nine + timedelta(hours=4.5), "solo")
+    history.agent_offline(nine + timedelta(hours=8), "solo")
+    return history
+
+
+@pytest.mark.parametrize("comes_in", [False, True])
+def test_a_new_install_that_saw_its_first_day_whole_knows_when_the_agent_is_not_coming(comes_in):
+    """The history starts the night before a one-agent desk's first day, so it saw that day
+    whole: its agent in at 09:00. On the second day the agent is off. Read as a day nothing is
+    known of, the second day was staffed by one agent through every open hour, and an email
+    written at 10:45 was promised for 17:56 that day; it is now promised for the next morning.
+    When the agent does come in, the promise stays that day."""
+    history = one_agent_monday(datetime(2026, 3, 22, 23, 0, tzinfo=UTC))
+    tuesday = datetime(2026, 3, 24, 6, 0, tzinfo=UTC)          # 07:00 in Berlin
+    if comes_in:
+        history.agent_online(tuesday + timedelta(hours=2), "solo")
+    for i in range(8):
+        history.arrival(tuesday + timedelta(minutes=30 * i), f"t{i}", "email", "normal")
+    now = datetime(2026, 3, 24, 9, 45, tzinfo=UTC)             # 10:45
+    promise = now + timedelta(seconds=forecast_wait(state_at(history, now, 8)).quantile(0.9))
+    wednesday = datetime(2026, 3, 25, 8, 0, tzinfo=UTC)
+    assert (promise < tuesday + timedelta(hours=11)) if comes_in else (promise > wednesday)
+
+
 def test_without_presence_events_agents_quiet_after_closing_have_gone_home():
     """A history of replies only (no presence events): agents count as online while they reply.
     The team closes at 18:00 and its last replies come at 17:55. Counted online for four handling

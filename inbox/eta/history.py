@@ -61,6 +61,9 @@ SURGE_OVER = 1.0                # ... and at or below which it has ended
 STAFF_PRIOR = 3600.0
 # An agent not in within this long after they usually are is away today, not running late.
 LATE_GRACE = 1800.0
+# A history that starts this long before its first day's opening saw that day's agents come in:
+# the day is whole, and is read for days no later day describes yet (see _similar_past_days).
+WHOLE_FIRST_DAY = 3600.0
 # Agents known only by replies leave at the calendar's closing, not idle minutes after their last
 # reply, where the team's replies stop there: fewer than CLOSING_LATE_SHARE as many in the hour
 # after a closing as in the hour before one (once CLOSING_MIN_REPLIES have come before one).
@@ -623,22 +626,39 @@ class TeamHistory:
 
     def _similar_past_days(self, day: date, today: date) -> list[date]:
         """Past days (before today) that should look like ``day``: the same weekday with the
-        same declared hours, else any day with the same declared hours, else any day as open
-        or as closed as it."""
+        same declared hours, else any day with the same declared hours, else a whole first day
+        with them, else any day as open or as closed as it.
+
+        The first day is usually partial (the history starts mid-day) and is skipped. But a
+        history that starts before the first day's opening saw it whole, and on a new install's
+        second day it is all there is: read as unknown instead, that day's staffing was taken to
+        be the agents online, or one, through every open hour. A one-agent desk whose agent was
+        off on its second day was then promised that afternoon until mid-morning, and the next
+        morning for a nine-hour day where its agent works seven. It is the last resort, not one
+        day among the rest: a team's first Monday was its thinnest of the month, and read with
+        the Mondays after it, it padded the Sunday promises waiting on them (one Sunday's pinball
+        9.4 -> 24.5 minutes a ticket).
+        """
         if self._first is None:
             return []
         first = datetime.fromtimestamp(self._first, self.tz).date()
         kind = self._day_kind(day)
-        # The first day is usually partial (the history starts mid-day): skip it.
         candidates = [today - timedelta(days=k) for k in range(1, 7 * PROFILE_WEEKS + 1)]
         candidates = [d for d in candidates if d > first]
         same_kind = [d for d in candidates if self._day_kind(d) == kind]
+        if not same_kind and first < today and kind == self._day_kind(first) and self._whole(first):
+            return [first]
         same_weekday = [d for d in same_kind if d.weekday() == day.weekday()]
         if len(same_weekday) >= 2:
             return same_weekday[:PROFILE_WEEKS]
         if same_kind:
             return same_kind[:PROFILE_WEEKS + 1]
         return [d for d in candidates if bool(self._day_kind(d)) == bool(kind)][:PROFILE_WEEKS + 1]
+
+    def _whole(self, first: date) -> bool:
+        """Whether the history started well before the first day's opening (see WHOLE_FIRST_DAY)."""
+        opening = self._day_kind(first)
+        return bool(opening) and self._first <= self._local_epoch(first, opening[0][0]) - WHOLE_FIRST_DAY
 
     def _borrowed(self, day: date, past: list[date]) -> bool:
         """Whether ``day`` is read from days with other declared hours.
