@@ -123,7 +123,9 @@ class RecentStats:
     closed_abandon_share: Mapping[str, float] = field(default_factory=dict)
     # Today's arrivals so far over the outlook's, when today's outlook is read from unlike days.
     arrival_level: float = 1.0
-    # Today's agent-hours so far over the usual's by now (``_staff_today``), and when today ends.
+    # How full the rest of today will be, as (level, weight) pairs (``_today_levels``), their
+    # mean, and when today ends.
+    today_levels: tuple[tuple[float, float], ...] = ((1.0, 1.0),)
     staff_today: float = 1.0
     today_end: float = 0.0
 
@@ -468,6 +470,7 @@ class TeamHistory:
         after_reply = max(pooled - (sum(delays) / len(delays) if delays else 0.0), 0.1 * pooled)
         free = tuple(self._free_chance(t, a, pooled, after_reply) for a in self.online)
         surges, surge_ages = self._surges(t)
+        today_levels = self._today_levels(t)
         return RecentStats(
             service_rate=mu,
             service_replies=self._service.evidence(staffed),
@@ -481,13 +484,15 @@ class TeamHistory:
             outlook=self.outlook(t),
             closed_abandon_share={ch: self._abandon_share(t, ch, False) for ch in self.channels},
             arrival_level=self._arrival_level(t),
-            staff_today=self._staff_today(t),
+            today_levels=today_levels,
+            staff_today=sum(level * w for level, w in today_levels),
             today_end=self._local_epoch(self._outlook_day + timedelta(days=1), 0.0),
         )
 
-    def _staff_today(self, t: float) -> float:
-        """How full today is turning out: today's agent-hours so far over the usual's by now, or
-        the agents who have come in over those who usually have by now, whichever is lower.
+    def _today_levels(self, t: float) -> tuple[tuple[float, float], ...]:
+        """How full the rest of today will be, as (level, weight) pairs: today's agent-hours so
+        far over the usual's by now, or the agents who have come in over those who usually have by
+        now, whichever is lower.
 
         Absences last the day. Two agents of three not in by mid-morning will not be in this
         afternoon either, so the rest of today is read at this level; the days after it at the
@@ -496,7 +501,7 @@ class TeamHistory:
         """
         outlook = self.outlook(t)
         if not outlook.learned or outlook.borrowed_today:
-            return 1.0
+            return ((1.0, 1.0),)
         day_start = self._local_epoch(self._outlook_day, 0.0)
         expected = _integral(outlook.bounds, outlook.staff_cum, day_start, t)
         slots = self._staff_slots.get(self._outlook_day)
@@ -504,13 +509,23 @@ class TeamHistory:
         seen = (sum(slots) if slots else 0.0) + len(self.online) * max(0.0, t - max(self._t, day_start))
         level = (seen + STAFF_PRIOR) / (expected + STAFF_PRIOR)
         if not outlook.first_seen_days:
-            return level
+            return ((level, 1.0),)
         # Agent-hours alone dilute an absence with the hours before the absent agent was due and
         # with colleagues who came in early: one of three agents away reads as a day at 0.85, not
         # two thirds. Counting who has come in against who usually has by now says it plainly.
         due = bisect.bisect_right(outlook.first_seen, t - day_start - LATE_GRACE) / outlook.first_seen_days
         came = len(self._first_seen.get(self._outlook_day, {}).keys() | self.online.keys())
-        return min(level, (came + 1.0) / (due + 1.0))
+        mean = min(level, (came + 1.0) / (due + 1.0))
+        if came >= due:
+            return ((mean, 1.0),)
+        # Those missing are away for the day, or late after all and the rest of it is full: the
+        # level is the mean of the two ends, kept apart. Half a day's staffing for a one-agent
+        # desk whose agent is not in is a day that never happens, and read so, its promises came
+        # due in the afternoon of the day off, or early the next morning as if half its backlog
+        # had gone. As the morning goes on the level falls, and the chance of the full day with it.
+        away = min(level, came / due)
+        late = (mean - away) / (1.0 - away)
+        return ((away, 1.0 - late), (1.0, late))
 
     def _arrival_level(self, t: float) -> float:
         """Today's arrivals so far over what its outlook expected by now, when that outlook is

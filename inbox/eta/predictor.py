@@ -174,7 +174,8 @@ class WaitForecast:
                  jumps: list[tuple[float, float, _Clock]], reply_delays: Sequence[float],
                  rate_spread: float, dispersion: float = 1.0,
                  staff_levels: Sequence[tuple[float, float]] = ((1.0, 1.0),),
-                 today_end: float = 0.0, today_level: float = 1.0):
+                 today_end: float = 0.0,
+                 today_levels: Sequence[tuple[float, float]] = ((1.0, 1.0),)):
         self.now = now
         self.immediate = immediate        # P(an idle agent takes the ticket on arrival)
         self.backlog = backlog            # work (in average tickets) before the take, if not
@@ -203,8 +204,9 @@ class WaitForecast:
         self._dispersion2 = dispersion * dispersion
         self._staff = tuple(staff_levels)
         # The usual capacity from the end of the explicit hours to the end of today, which is
-        # read at how full today has been so far; the days after it at ``staff_levels``.
-        self._today_level = today_level
+        # read at how full today is turning out (``today_levels``); the days after it at
+        # ``staff_levels``.
+        self._today = tuple(today_levels)
         self._usual_today = capacity.split(today_end)[1]
         self._today_end = today_end
         # (wait, cdf) pairs already computed, so a second quantile starts where the first left off.
@@ -300,9 +302,9 @@ class WaitForecast:
         if not usual:
             return _gamma_cdf(shape, near / scale)
         today = min(usual, self._usual_today)
-        base = near + self._today_level * today
         later = usual - today
-        return sum(wf * _gamma_cdf(shape, (base + f * later) / scale) for f, wf in self._staff)
+        return sum(wt * wf * _gamma_cdf(shape, (near + lt * today + f * later) / scale)
+                   for lt, wt in self._today for f, wf in self._staff)
 
     def cdf(self, wait: float) -> float:
         # Taken at once by an idle agent, the wait is the take-to-reply delay alone.
@@ -409,7 +411,7 @@ def forecast_wait(state: LiveState, dispersion: float = 1.0) -> WaitForecast:
     jumps = _jump_ins(state, now, due)
     spread = math.sqrt(1.0 / max(st.service_replies, 1.0) + RATE_SPREAD ** 2)
     return WaitForecast(now, immediate, ahead + 1.0, capacity, jumps, delays, spread, dispersion,
-                        ol.staff_levels, st.today_end, st.staff_today)
+                        ol.staff_levels, st.today_end, st.today_levels)
 
 
 def _prior_delays(mu: float) -> tuple[float, ...]:
