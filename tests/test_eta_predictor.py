@@ -380,14 +380,14 @@ def test_a_one_agent_team_s_day_off_is_not_read_as_every_day_to_come():
     assert promise < datetime(2026, 3, 25, 16, 0, tzinfo=UTC)  # Wednesday, before closing
 
 
-def one_agent_monday(history_from: datetime) -> TeamHistory:
-    """A one-agent desk's first day on Kept, from ``history_from``: its agent works 09:00-17:00
-    in Berlin with an hour's lunch, replying to an email every twenty minutes."""
+def one_agent_monday() -> TeamHistory:
+    """A one-agent desk's first day on Kept, from midnight in Berlin: the night's mail, then its
+    agent in 09:00-17:00 with an hour's lunch, replying to an email every twenty minutes."""
     history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
-    nine = datetime(2026, 3, 23, 8, 0, tzinfo=UTC)
-    for i in range(4):                                         # the night's mail
-        if history_from + timedelta(hours=i) < nine:
-            history.arrival(history_from + timedelta(hours=i), f"n{i}", "email", "normal")
+    midnight = datetime(2026, 3, 22, 23, 0, tzinfo=UTC)
+    for i in range(4):
+        history.arrival(midnight + timedelta(hours=i), f"n{i}", "email", "normal")
+    nine = midnight + timedelta(hours=9)
     history.agent_online(nine, "solo")
     for i in range(20):
         at = nine + timedelta(minutes=20 * i)
@@ -407,7 +407,7 @@ def test_a_new_install_that_saw_its_first_day_whole_knows_when_the_agent_is_not_
     known of, the second day was staffed by one agent through every open hour, and an email
     written at 10:45 was promised for 17:56 that day; it is now promised for the next morning.
     When the agent does come in, the promise stays that day."""
-    history = one_agent_monday(datetime(2026, 3, 22, 23, 0, tzinfo=UTC))
+    history = one_agent_monday()
     tuesday = datetime(2026, 3, 24, 6, 0, tzinfo=UTC)          # 07:00 in Berlin
     if comes_in:
         history.agent_online(tuesday + timedelta(hours=2), "solo")
@@ -415,8 +415,10 @@ def test_a_new_install_that_saw_its_first_day_whole_knows_when_the_agent_is_not_
         history.arrival(tuesday + timedelta(minutes=30 * i), f"t{i}", "email", "normal")
     now = datetime(2026, 3, 24, 9, 45, tzinfo=UTC)             # 10:45
     promise = now + timedelta(seconds=forecast_wait(state_at(history, now, 8)).quantile(0.9))
-    wednesday = datetime(2026, 3, 25, 8, 0, tzinfo=UTC)
-    assert (promise < tuesday + timedelta(hours=11)) if comes_in else (promise > wednesday)
+    if comes_in:
+        assert promise < datetime(2026, 3, 24, 17, 0, tzinfo=UTC)    # Tuesday, before closing
+    else:
+        assert promise > datetime(2026, 3, 25, 8, 0, tzinfo=UTC)     # Wednesday, after 09:00
 
 
 def test_without_presence_events_agents_quiet_after_closing_have_gone_home():
