@@ -123,11 +123,15 @@ class RecentStats:
     closed_abandon_share: Mapping[str, float] = field(default_factory=dict)
     # Today's arrivals so far over the outlook's, when today's outlook is read from unlike days.
     arrival_level: float = 1.0
-    # How full the rest of today will be, as (level, weight) pairs (``_today_levels``), their
-    # mean, and when today ends.
+    # How full the rest of today will be, as (level, weight) pairs (``_today_levels``), and when
+    # today ends.
     today_levels: tuple[tuple[float, float], ...] = ((1.0, 1.0),)
-    staff_today: float = 1.0
     today_end: float = 0.0
+
+    @property
+    def staff_today(self) -> float:
+        """How full the rest of today will be, on average over ``today_levels``."""
+        return sum(level * w for level, w in self.today_levels)
 
 
 @dataclass
@@ -470,7 +474,6 @@ class TeamHistory:
         after_reply = max(pooled - (sum(delays) / len(delays) if delays else 0.0), 0.1 * pooled)
         free = tuple(self._free_chance(t, a, pooled, after_reply) for a in self.online)
         surges, surge_ages = self._surges(t)
-        today_levels = self._today_levels(t)
         return RecentStats(
             service_rate=mu,
             service_replies=self._service.evidence(staffed),
@@ -484,8 +487,7 @@ class TeamHistory:
             outlook=self.outlook(t),
             closed_abandon_share={ch: self._abandon_share(t, ch, False) for ch in self.channels},
             arrival_level=self._arrival_level(t),
-            today_levels=today_levels,
-            staff_today=sum(level * w for level, w in today_levels),
+            today_levels=self._today_levels(t),
             today_end=self._local_epoch(self._outlook_day + timedelta(days=1), 0.0),
         )
 

@@ -44,6 +44,7 @@ class Promise:
     level: float              # the forecast quantile the promise was read at
     forecast: WaitForecast
     target: float             # the share of such promises meant to be kept (q, or FAR_DAYS')
+    closed: bool              # made while nobody was online (its calibration regime)
 
 
 class Promiser:
@@ -68,13 +69,13 @@ class Promiser:
             level=level,
             forecast=fc,
             target=target,
+            closed=closed,
         )
 
     def promise(self, ticket: str, state: LiveState) -> Promise:
         p = self.estimate(state)
         self.calibrator.issued(ticket, state.channel, p.forecast, state.now.timestamp(),
-                               p.promise.total_seconds(), p.level, state.agents_online == 0,
-                               p.target)
+                               p.promise.total_seconds(), p.level, p.closed, p.target)
         return p
 
     def advance(self, now: datetime) -> None:
