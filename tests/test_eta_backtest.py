@@ -298,6 +298,28 @@ def test_a_one_agent_desk_s_day_off_on_its_second_day_is_promised_for_when_it_is
     assert kept.kept >= 0.88
 
 
+def test_a_desk_that_never_works_the_saturdays_its_calendar_opens_is_not_promised_them():
+    """A one-agent desk on Lisbon's calendar, open 09:00-13:00 on Saturdays, whose agent works
+    weekdays only (lisbon-solo, seed 1). Once a Saturday has passed with nobody in, a Friday
+    evening's tickets are promised on the Monday: read as a Saturday nothing had yet been seen
+    of, they were promised 09:20-10:20 on Saturday, and all five broke."""
+    trace = simulate("lisbon-solo", 1)
+    tz = ZoneInfo("Europe/Lisbon")
+    rp = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9)
+    replies = {e.ticket: e.t for e in trace.events if e.kind == FIRST_REPLY}
+    friday_evening = []
+    for e in trace.events:
+        out = rp.apply(e)
+        at = datetime.fromtimestamp(e.t, tz)
+        if isinstance(out, Arrived) and e.ticket in replies and at.date() == date(2026, 3, 27) and at.hour >= 17:
+            promised = datetime.fromtimestamp(e.t + out.promise.promise.total_seconds(), tz)
+            friday_evening.append((promised.date(), replies[e.ticket] - e.t <= out.promise.promise.total_seconds()))
+    assert len(friday_evening) == 5
+    assert all(day == date(2026, 3, 30) and kept for day, kept in friday_evening)
+    kept, _ = kept_and_best_baseline(trace)
+    assert 0.88 <= kept.kept <= 0.93
+
+
 def test_promises_waiting_on_a_short_handed_return_from_a_holiday_block_are_kept():
     """Sydney closes for Christmas and one agent of three takes the week after it off. Every
     promise of the closure waits on how fast the team gets through its backlog when it is back,

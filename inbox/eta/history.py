@@ -768,13 +768,28 @@ class TeamHistory:
         one-agent install became every future weekday's staffing, and every promise ran to the
         90-day horizon. Nor is it a staffing level (``_staff_levels``): a level holds for every day
         after today, and one at nought sends the tail of every promise to the horizon as well; such
-        days are left to the calibration. Only when two or more like days all went unworked is the
-        day one the team does not work; with a single one, nothing is known and the fallback stands.
+        days are left to the calibration. When two or more like days all went unworked, the day is
+        one the team does not work. A single one is an absence where a day with its hours was worked
+        before it (the history's first day: a one-agent desk's Monday, then its Tuesday off), and
+        then the fallback stands. Where none ever was, it is a day the calendar opens and nobody
+        works: a one-agent desk whose calendar opens 09:00-13:00 on Saturdays it never works had
+        its Friday evenings promised on the Saturday after one such Saturday had passed as well as
+        before, every one of them broken, and the misses taught the calibration to pad the week.
         """
         worked = [d for d in past if self._worked(d)]
         if worked or len(past) >= 2:
             return worked or past
+        if past and not self._kind_worked(self._day_kind(past[0])):
+            return past
         return []
+
+    def _kind_worked(self, kind: tuple[tuple[float, float], ...]) -> bool:
+        """Whether the history's first day has ``kind``'s declared hours and was worked (it is
+        not among the past days read for a like day, see ``_similar_past_days``)."""
+        if self._first is None:
+            return False
+        first = datetime.fromtimestamp(self._first, self.tz).date()
+        return self._day_kind(first) == kind and self._worked(first)
 
     def _worked(self, day: date) -> bool:
         """Whether anyone was online on ``day`` within its declared opening hours."""
