@@ -209,19 +209,26 @@ class WaitForecast:
         self._today = tuple(today_levels)
         self._usual_today = capacity.split(today_end)[1]
         self._today_end = today_end
+        self._day_usual: float | None = None    # a working day's usual capacity after today
         # (wait, cdf) pairs already computed, so a second quantile starts where the first left off.
         self._probes: list[tuple[float, float]] = []
 
     def days_after_today(self, wait: float) -> float:
         """How many days of the team's usual capacity after today a wait of ``wait`` seconds runs
-        through (a day being a seventh of the week after today's). Nought while how full a day
+        through, a day being the mean of the next four weeks' days that have any. A seventh of the
+        coming week's, as it was, is a sliver in a holiday week: a Lisbon team's Easter Saturday,
+        four agent-hours with the rest of the week closed, read as seven days' worth, so a Good
+        Friday ticket answered that Saturday noon ran through about five. Nought while how full a day
         turns out is not known (no staffing levels yet): there is no spread of days to guard."""
         if len(self._staff) < 2:
             return 0.0
         usual = self._capacity.split(self.now + wait)[1]
         later = usual - min(usual, self._usual_today)
-        week = self._capacity.split(self._today_end + 7 * 86400.0)[1] - self._usual_today
-        return later * 7.0 / week if week > 0.0 else 0.0
+        if self._day_usual is None:
+            ends = [self._capacity.split(self._today_end + k * 86400.0)[1] for k in range(29)]
+            days = [b - a for a, b in zip(ends, ends[1:], strict=False) if b - a > 0.0]
+            self._day_usual = sum(days) / len(days) if days else 0.0
+        return later / self._day_usual if self._day_usual > 0.0 else 0.0
 
     def take_cdf(self, s: float) -> float:
         """P(an agent has taken the ticket by epoch second ``s``)."""
