@@ -349,8 +349,8 @@ def test_promises_waiting_on_a_short_handed_return_from_a_holiday_block_are_kept
     """Sydney closes for Christmas and one agent of three takes the week after it off. Every
     promise of the closure waits on how fast the team gets through its backlog when it is back,
     one draw of its staffing for them all: read at q, they broke together and the month fell
-    short of the goal (social kept 0.830). Promises that run through more than two days of
-    staffing to come are read to break half as often; an ordinary day's or weekend's are not."""
+    short of the goal (social kept 0.830). Promises that run through more than a day's work after
+    today are read to break half as often; an ordinary day's or weekend's are not."""
     team = TEAMS["sydney-holidays"]
     week_back = tuple(f"2027-01-0{d}" for d in range(4, 9))
     shifts = (replace(team.shifts[0], leave=week_back), *team.shifts[1:])
