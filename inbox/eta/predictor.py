@@ -209,7 +209,6 @@ class WaitForecast:
         self._today = tuple(today_levels)
         self._usual_today = capacity.split(today_end)[1]
         self._today_end = today_end
-        self._day_usual: float | None = None    # a working day's usual capacity after today
         # (wait, cdf) pairs already computed, so a second quantile starts where the first left off.
         self._probes: list[tuple[float, float]] = []
 
@@ -224,11 +223,10 @@ class WaitForecast:
             return 0.0
         usual = self._capacity.split(self.now + wait)[1]
         later = usual - min(usual, self._usual_today)
-        if self._day_usual is None:
-            ends = [self._capacity.split(self._today_end + k * 86400.0)[1] for k in range(29)]
-            days = [b - a for a, b in zip(ends, ends[1:], strict=False) if b - a > 0.0]
-            self._day_usual = sum(days) / len(days) if days else 0.0
-        return later / self._day_usual if self._day_usual > 0.0 else 0.0
+        ends = [self._capacity.split(self._today_end + k * 86400.0)[1] for k in range(29)]
+        days = [b - a for a, b in zip(ends, ends[1:], strict=False) if b - a > 0.0]
+        day = sum(days) / len(days) if days else 0.0
+        return later / day if day > 0.0 else 0.0
 
     def take_cdf(self, s: float) -> float:
         """P(an agent has taken the ticket by epoch second ``s``)."""
