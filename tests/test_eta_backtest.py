@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from inbox.eta.backtest import KEPT, BacktestResult, replay, run, score, write_promises
 from inbox.eta.cli import eta
+from inbox.eta.promiser import Promise
 from inbox.eta.replay import Arrived, Replay
 from inbox.eta.simulate import TEAMS, Shift, Team, simulate
 from inbox.eta.trace import FIRST_REPLY, Trace, iter_json_lines, parse_lines, read_trace
@@ -197,6 +198,21 @@ def kept_and_best_baseline(trace: Trace):
     return scores[KEPT], min(s.pinball_min for name, s in scores.items() if name != KEPT)
 
 
+def answered_promises(trace: Trace, tz: ZoneInfo) -> list[tuple[datetime, Promise, bool]]:
+    """Each answered ticket's arrival (local time), the promise made then, and whether it was
+    kept, from one replay of ``trace``."""
+    rp = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9)
+    replies = {e.ticket: e.t for e in trace.events if e.kind == FIRST_REPLY}
+    out = []
+    for e in trace.events:
+        arrived = rp.apply(e)
+        if isinstance(arrived, Arrived) and e.ticket in replies:
+            promise = arrived.promise
+            out.append((datetime.fromtimestamp(e.t, tz), promise,
+                        replies[e.ticket] - e.t <= promise.promise.total_seconds()))
+    return out
+
+
 def test_a_history_without_presence_events_still_gets_honest_promises():
     """Some systems log replies but not when agents log in. Agents are then known by their
     replies; without that, nobody would ever be online and every promise would run to the
@@ -283,16 +299,8 @@ def test_a_one_agent_desk_s_day_off_on_its_second_day_is_promised_for_when_it_is
     after 09:30 broke, and the month kept 0.878. Kept apart, the two put the promise where the
     next day's backlog clears."""
     trace = simulate("lisbon-solo", 7)
-    tz = ZoneInfo("Europe/Lisbon")
-    rp = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9)
-    replies = {e.ticket: e.t for e in trace.events if e.kind == FIRST_REPLY}
-    late = []
-    for e in trace.events:
-        out = rp.apply(e)
-        at = datetime.fromtimestamp(e.t, tz)
-        if (isinstance(out, Arrived) and e.ticket in replies and at.date() == date(2026, 3, 17)
-                and (at.hour, at.minute) >= (9, 30)):
-            late.append(replies[e.ticket] - e.t <= out.promise.promise.total_seconds())
+    late = [kept for at, _, kept in answered_promises(trace, ZoneInfo("Europe/Lisbon"))
+            if at.date() == date(2026, 3, 17) and (at.hour, at.minute) >= (9, 30)]
     assert len(late) == 28 and sum(late) >= 20
     kept, _ = kept_and_best_baseline(trace)
     assert kept.kept >= 0.88
@@ -306,15 +314,8 @@ def test_a_christmas_backlog_is_promised_for_a_team_that_may_come_back_one_agent
     kept, and the month kept 0.832. Read at no less than their own forecast's 0.95, more than half
     are (the rest, made on the first days of the closure, wait through less than a day's work)."""
     trace = simulate("sydney-holidays", 10)
-    tz = ZoneInfo("Australia/Sydney")
-    rp = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9)
-    replies = {e.ticket: e.t for e in trace.events if e.kind == FIRST_REPLY}
-    closure = []
-    for e in trace.events:
-        out = rp.apply(e)
-        if isinstance(out, Arrived) and e.ticket in replies:
-            if date(2026, 12, 24) <= datetime.fromtimestamp(e.t, tz).date() <= date(2027, 1, 3):
-                closure.append(replies[e.ticket] - e.t <= out.promise.promise.total_seconds())
+    closure = [kept for at, _, kept in answered_promises(trace, ZoneInfo("Australia/Sydney"))
+               if date(2026, 12, 24) <= at.date() <= date(2027, 1, 3)]
     assert len(closure) > 150
     assert sum(closure) / len(closure) > 0.5
     kept, best = kept_and_best_baseline(trace)
@@ -329,16 +330,10 @@ def test_a_desk_that_never_works_the_saturdays_its_calendar_opens_is_not_promise
     evening's tickets are promised on the Monday: read as a Saturday nothing had yet been seen
     of, they were promised 09:20-10:20 on Saturday, and all five broke."""
     trace = simulate("lisbon-solo", 1)
-    tz = ZoneInfo("Europe/Lisbon")
-    rp = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9)
-    replies = {e.ticket: e.t for e in trace.events if e.kind == FIRST_REPLY}
-    friday_evening = []
-    for e in trace.events:
-        out = rp.apply(e)
-        at = datetime.fromtimestamp(e.t, tz)
-        if isinstance(out, Arrived) and e.ticket in replies and at.date() == date(2026, 3, 27) and at.hour >= 17:
-            promised = datetime.fromtimestamp(e.t + out.promise.promise.total_seconds(), tz)
-            friday_evening.append((promised.date(), replies[e.ticket] - e.t <= out.promise.promise.total_seconds()))
+    # Promised dates through the clock change of 29 March, so from the instant, not wall-clock sums.
+    friday_evening = [(datetime.fromtimestamp(at.timestamp() + p.promise.total_seconds(), at.tzinfo).date(), kept)
+                      for at, p, kept in answered_promises(trace, ZoneInfo("Europe/Lisbon"))
+                      if at.date() == date(2026, 3, 27) and at.hour >= 17]
     assert len(friday_evening) == 5
     assert all(day == date(2026, 3, 30) and kept for day, kept in friday_evening)
     kept, _ = kept_and_best_baseline(trace)
@@ -362,19 +357,13 @@ def test_promises_waiting_on_a_short_handed_return_from_a_holiday_block_are_kept
     assert kept.padding is not None and kept.padding < 3.0
     assert kept.pinball_min < 0.8 * best
 
-    tz = ZoneInfo(team.timezone)
-    rp = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9)
-    replies = {e.ticket: e.t for e in trace.events if e.kind == FIRST_REPLY}
     before, closure = [], []
-    for e in trace.events:
-        out = rp.apply(e)
-        if isinstance(out, Arrived) and e.ticket in replies:
-            day = datetime.fromtimestamp(e.t, tz).date()
-            row = (out.promise.target, replies[e.ticket] - e.t <= out.promise.promise.total_seconds())
-            if day < date(2026, 12, 21):
-                before.append(row)
-            elif date(2026, 12, 24) <= day <= date(2027, 1, 3):
-                closure.append(row)
+    for at, promise, kept in answered_promises(trace, ZoneInfo(team.timezone)):
+        row = (promise.target, kept)
+        if at.date() < date(2026, 12, 21):
+            before.append(row)
+        elif date(2026, 12, 24) <= at.date() <= date(2027, 1, 3):
+            closure.append(row)
     assert len(before) > 600 and all(target == 0.9 for target, _ in before)
     assert len(closure) > 150
     assert sum(target > 0.9 for target, _ in closure) > len(closure) / 2
