@@ -164,6 +164,63 @@ TEAMS["lisbon-solo"] = replace(
 )
 
 
+# Five more teams, first run on 6 December after every other preset had picked changes: a
+# second held-out set (``eval_teams.py --fresh``). Other cities, sizes and calendars: a
+# carnival closing Monday and Tuesday with a Saturday half-day, an evening shift to 22:00 on a
+# chat-heavy desk with a three-day new-year holiday, a desk of two with staggered shifts, a
+# surge on a team of eight, and a weekend staffed by one agent.
+FRESH = ("saopaulo-carnival", "seoul-evening", "london-duo", "toronto-surge", "auckland-weekend")
+TEAMS.update({
+    "saopaulo-carnival": Team(
+        name="saopaulo-carnival", timezone="America/Sao_Paulo",
+        hours={**{d: ["08:00", "17:00"] for d in DAYS[:5]}, "sat": ["08:00", "12:00"]},
+        holidays=("2026-02-16", "2026-02-17"), start=date(2026, 2, 2), days=28,
+        shifts=tuple(Shift(8.0, 17.0, 11.5 + 0.5 * (i % 3)) for i in range(4))
+        + (Shift(9.0, 17.0, 13.0), Shift(8.0, 12.0, None, days=(5,))),
+        daily={"email": 70, "social": 35, "chat": 40},
+        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        service_minutes={"email": 12, "social": 8, "chat": 10}, absence=0.06,
+    ),
+    "seoul-evening": Team(
+        name="seoul-evening", timezone="Asia/Seoul",
+        hours={d: ["09:00", "22:00"] for d in DAYS[:6]},
+        holidays=("2026-02-16", "2026-02-17", "2026-02-18"), start=date(2026, 2, 2), days=28,
+        shifts=tuple(Shift(9.0, 18.0, 12.0 + (i % 2)) for i in range(6))
+        + tuple(Shift(13.0, 22.0, 17.5 + (i % 2), days=(0, 1, 2, 3, 4, 5)) for i in range(4)),
+        daily={"chat": 300, "email": 80, "social": 60},
+        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        service_minutes={"email": 9, "social": 7, "chat": 6}, peak=(9.0, 23.0),
+    ),
+    "london-duo": Team(
+        name="london-duo", timezone="Europe/London", hours={d: ["09:00", "18:30"] for d in DAYS[:5]},
+        holidays=("2026-04-03", "2026-04-06"), start=date(2026, 3, 16), days=35,
+        shifts=(Shift(9.0, 17.5, 12.5), Shift(10.0, 18.5, 13.5)),
+        daily={"email": 30, "social": 10, "chat": 15},
+        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        service_minutes={"email": 12, "social": 8, "chat": 9},
+    ),
+    "toronto-surge": Team(
+        name="toronto-surge", timezone="America/Toronto", hours={d: ["08:00", "18:00"] for d in DAYS[:5]},
+        holidays=("2026-05-18",), start=date(2026, 5, 4), days=28,
+        shifts=tuple(Shift(8.0 + (i % 3), 16.0 + (i % 3), 12.0 + (i % 3)) for i in range(8)),
+        daily={"email": 110, "social": 50, "chat": 80},
+        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        service_minutes={"email": 10, "social": 7, "chat": 9},
+        surges=(Surge(10, 11.0, 6.0, 4.0, ("social", "chat")),),
+    ),
+    "auckland-weekend": Team(
+        name="auckland-weekend", timezone="Pacific/Auckland",
+        hours={**{d: ["08:00", "18:00"] for d in DAYS[:5]}, "sat": ["10:00", "16:00"], "sun": ["10:00", "16:00"]},
+        holidays=("2026-02-06",), start=date(2026, 1, 26), days=28,
+        shifts=(Shift(8.0, 16.0, 12.0), Shift(10.0, 18.0, 13.0), Shift(9.0, 17.0, 12.5),
+                Shift(10.0, 16.0, None, days=(5, 6))),
+        daily={"email": 45, "social": 25, "chat": 35},
+        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        service_minutes={"email": 11, "social": 8, "chat": 9}, weekend_share=0.5,
+    ),
+})
+
+
 @dataclass(order=True)
 class _Ev:
     t: float
