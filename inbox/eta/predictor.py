@@ -53,6 +53,12 @@ JUMP_SPREAD = 0.15         # day-to-day spread of arrival volume around the usua
 SURGE_SPREAD = 1.0
 NEAR_SLOTS = 12
 HORIZON = 90 * 86400.0
+# A closing: where the next CLOSED_SPAN of capacity is under CLOSED_SHARE of the span before it.
+# A lunch hour is not one (the hour after it works), nor is a staggered shift's end while its
+# later colleagues work on; overtime past the close is a few hundredths of the day's last hours.
+CLOSED_SPAN = 7200.0
+CLOSED_SHARE = 0.05
+CLOSED_STEP = 900.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +233,23 @@ class WaitForecast:
         days = [b - a for a, b in zip(ends, ends[1:], strict=False) if b - a > 0.0]
         day = sum(days) / len(days) if days else 0.0
         return later / day if day > 0.0 else 0.0
+
+    def closing_after(self, wait: float, until: float) -> float | None:
+        """The wait (seconds) at which the team next closes, at or after ``wait`` and before
+        ``until``, found at CLOSED_STEP resolution on the capacity clock; None if it does not."""
+        cap = self._capacity
+        t, end = self.now + wait, self.now + until
+        while t < end:
+            before = cap.at(t) - cap.at(max(self.now, t - CLOSED_SPAN))
+            if before > 0.0 and cap.at(t + CLOSED_SPAN) - cap.at(t) < CLOSED_SHARE * before:
+                return t - self.now
+            t += CLOSED_STEP
+        return None
+
+    @property
+    def longest_reply_delay(self) -> float:
+        """The take-to-reply delay's highest point: a ticket taken by closing is answered by then."""
+        return max(self._delays)
 
     def take_cdf(self, s: float) -> float:
         """P(an agent has taken the ticket by epoch second ``s``)."""

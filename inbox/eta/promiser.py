@@ -43,6 +43,26 @@ def read(forecast: WaitForecast, level: float) -> tuple[float, float]:
     return wait, level
 
 
+def short_of_closing(forecast: WaitForecast, q: float, wait: float, level: float) -> tuple[float, float]:
+    """``wait`` read at ``level`` above ``q``, kept short of a closing the reading at ``q`` is
+    before: the promise is then the closing (plus a reply's delay), at the level the forecast
+    gives it there.
+
+    A forecast split by a closing, a good chance of a reply today and the rest tomorrow morning,
+    read above q where its today part ends, jumps to the morning. A level above q is a debt of
+    broken promises being paid back, and paid across a closing it costs a night for a few
+    hundredths of a chance: a two-agent desk one agent short had its emails of the afternoon
+    promised for Monday (64 hours) and answered within the hour, every one. Promised by the
+    closing they were all still kept."""
+    at_q = forecast.quantile(q)
+    closing = forecast.closing_after(at_q, wait)
+    if closing is None:
+        return wait, level
+    plateau = min(level, forecast.cdf(closing + forecast.longest_reply_delay))
+    capped = forecast.quantile(plateau)
+    return (capped, plateau) if capped < wait else (wait, level)
+
+
 @dataclass(frozen=True)
 class Promise:
     promise: timedelta        # a reply within this, kept with probability q
@@ -66,6 +86,8 @@ class Promiser:
         target = self.q
         closed = state.agents_online == 0
         wait, level = read(fc, self.calibrator.level(state.channel, closed=closed))
+        if level > self.q:
+            wait, level = short_of_closing(fc, self.q, wait, level)
         if fc.days_after_today(wait) > FAR_DAYS:
             target = 1.0 - (1.0 - self.q) * FAR_MISS
             floor = max(target, self.calibrator.level(state.channel, target, closed))
