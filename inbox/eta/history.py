@@ -69,6 +69,9 @@ WHOLE_FIRST_DAY = 3600.0
 # after a closing as in the hour before one (once CLOSING_MIN_REPLIES have come before one).
 CLOSING_LATE_SHARE = 0.1
 CLOSING_MIN_REPLIES = 20
+# A day is another kind of day than those sharing its declared hours when it has under this or
+# over its inverse times their mean agent-hours and arrivals (``_unlike``).
+UNLIKE = 0.5
 # A future day's staffing, as three levels: the lowest sixth of recent days, the middle two
 # thirds, the highest sixth (the weights of a three-point Gauss–Hermite rule).
 STAFF_BANDS = ((0.0, 1 / 6), (1 / 6, 5 / 6), (5 / 6, 1.0))
@@ -666,11 +669,38 @@ class TeamHistory:
         if not same_kind and first < today and kind == self._day_kind(first) and self._whole(first):
             return [first]
         same_weekday = [d for d in same_kind if d.weekday() == day.weekday()]
-        if len(same_weekday) >= 2:
+        if len(same_weekday) >= 2 or (same_weekday and self._unlike(same_weekday[0], same_kind)):
             return same_weekday[:PROFILE_WEEKS]
         if same_kind:
             return same_kind[:PROFILE_WEEKS + 1]
         return [d for d in candidates if bool(self._day_kind(d)) == bool(kind)][:PROFILE_WEEKS + 1]
+
+    def _unlike(self, day: date, like: list[date]) -> bool:
+        """Whether ``day`` was another kind of day than the rest of ``like`` (the days with its
+        declared hours): under UNLIKE or over 1/UNLIKE times their mean in agent-hours and in
+        arrivals both.
+
+        A team whose calendar opens Saturdays as it does weekdays may still staff them with a few
+        agents for fewer customers. With one Saturday behind it, the next was read from the
+        weekdays: nobody in by 11:00 where five usually are read as the whole team away for the
+        day, and a Korean team's Saturday emails, answered that afternoon, were promised for after
+        the new-year holiday (112-125 hours). One day unlike the rest in staffing alone is an
+        absence, in arrivals alone a surge; unlike in both, it is its own kind of day."""
+        def worked(d: date) -> float:
+            return sum(self._staff_slots[d]) if d in self._staff_slots else 0.0
+
+        def arrived(d: date) -> float:
+            return sum(sum(self._arrival_slots[(d, ch)]) for ch in self.channels
+                       if (d, ch) in self._arrival_slots)
+
+        rest = [d for d in like if d != day and worked(d) > 0.0]
+        if worked(day) <= 0.0 or not rest:
+            return False
+        for amount in (worked, arrived):
+            mean = sum(map(amount, rest)) / len(rest)
+            if UNLIKE * mean <= amount(day) <= mean / UNLIKE:
+                return False
+        return True
 
     def _whole(self, first: date) -> bool:
         """Whether the history started well before the first day's opening (see WHOLE_FIRST_DAY)."""
