@@ -659,9 +659,9 @@ class TeamHistory:
         the Mondays after it, it padded the Sunday promises waiting on them (one Sunday's pinball
         9.4 -> 24.5 minutes a ticket).
         """
-        if self._first is None:
+        first = self._first_day
+        if first is None:
             return []
-        first = datetime.fromtimestamp(self._first, self.tz).date()
         kind = self._day_kind(day)
         candidates = [today - timedelta(days=k) for k in range(1, 7 * PROFILE_WEEKS + 1)]
         candidates = [d for d in candidates if d > first]
@@ -686,21 +686,27 @@ class TeamHistory:
         day, and a Korean team's Saturday emails, answered that afternoon, were promised for after
         the new-year holiday (112-125 hours). One day unlike the rest in staffing alone is an
         absence, in arrivals alone a surge; unlike in both, it is its own kind of day."""
-        def worked(d: date) -> float:
-            return sum(self._staff_slots[d]) if d in self._staff_slots else 0.0
-
         def arrived(d: date) -> float:
             return sum(sum(self._arrival_slots[(d, ch)]) for ch in self.channels
                        if (d, ch) in self._arrival_slots)
 
-        rest = [d for d in like if d != day and worked(d) > 0.0]
-        if worked(day) <= 0.0 or not rest:
+        rest = [d for d in like if d != day and self._agent_time(d) > 0.0]
+        if self._agent_time(day) <= 0.0 or not rest:
             return False
-        for amount in (worked, arrived):
+        for amount in (self._agent_time, arrived):
             mean = sum(map(amount, rest)) / len(rest)
             if UNLIKE * mean <= amount(day) <= mean / UNLIKE:
                 return False
         return True
+
+    @property
+    def _first_day(self) -> date | None:
+        """The local date of the history's first event."""
+        return None if self._first is None else datetime.fromtimestamp(self._first, self.tz).date()
+
+    def _agent_time(self, day: date) -> float:
+        """Agent-seconds online on ``day`` (nought for a day nobody was)."""
+        return sum(self._staff_slots[day]) if day in self._staff_slots else 0.0
 
     def _whole(self, first: date) -> bool:
         """Whether the history started well before the first day's opening (see WHOLE_FIRST_DAY)."""
@@ -816,10 +822,8 @@ class TeamHistory:
     def _kind_worked(self, kind: tuple[tuple[float, float], ...]) -> bool:
         """Whether the history's first day has ``kind``'s declared hours and was worked (it is
         not among the past days read for a like day, see ``_similar_past_days``)."""
-        if self._first is None:
-            return False
-        first = datetime.fromtimestamp(self._first, self.tz).date()
-        return self._day_kind(first) == kind and self._worked(first)
+        first = self._first_day
+        return first is not None and self._day_kind(first) == kind and self._worked(first)
 
     def _worked(self, day: date) -> bool:
         """Whether anyone was online on ``day`` within its declared opening hours."""
@@ -840,10 +844,9 @@ class TeamHistory:
         for k in range(1, 7 * PROFILE_WEEKS + 1):
             day = today - timedelta(days=k)
             kind = self._day_kind(day)
-            if kind and day in self._staff_slots:
-                total = sum(self._staff_slots[day])
-                if total > 0:
-                    by_kind.setdefault(kind, []).append(total)
+            total = self._agent_time(day) if kind else 0.0
+            if total > 0:
+                by_kind.setdefault(kind, []).append(total)
         ratios = sorted(v / (sum(vals) / len(vals)) for vals in by_kind.values() if len(vals) >= 3
                         for v in vals)
         if len(ratios) < 6:

@@ -80,6 +80,7 @@ class Team:
 _EMAIL_MIX = {"normal": 0.65, "low": 0.2, "high": 0.12, "urgent": 0.03}
 _SOCIAL_MIX = {"normal": 0.8, "high": 0.15, "urgent": 0.05}
 _CHAT_MIX = {"normal": 0.9, "high": 0.1}
+_MIXES = {"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX}
 _WEEKDAYS_9_18 = {d: ["09:00", "18:00"] for d in DAYS[:5]}
 
 TEAMS: dict[str, Team] = {
@@ -92,7 +93,7 @@ TEAMS: dict[str, Team] = {
         shifts=(Shift(8.5, 17.5, 12.5), Shift(8.5, 17.5, 13.5), Shift(9.0, 18.0, 13.0),
                 Shift(9.0, 13.0, None, days=(5,))),
         daily={"email": 45, "social": 20, "chat": 30},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 11, "social": 8, "chat": 9},
         surges=(Surge(9, 10.0, 5.0, 3.0, ("social", "chat")),),
     ),
@@ -105,7 +106,7 @@ TEAMS: dict[str, Team] = {
                      + [Shift(13.0, 21.0, 17.0 + 0.5 * (i % 3)) for i in range(7)]
                      + [Shift(10.0, 16.0, None, days=(5,)) for _ in range(3)]),
         daily={"email": 260, "social": 120, "chat": 180},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 12, "social": 8, "chat": 10},
         surges=(Surge(10, 14.0, 6.0, 2.5), Surge(22, 9.0, 3.0, 4.0, ("chat",))),
     ),
@@ -117,7 +118,7 @@ TEAMS: dict[str, Team] = {
         start=date(2026, 12, 7), days=42,
         shifts=(Shift(9.0, 17.0, 12.0), Shift(9.0, 17.0, 13.0), Shift(8.5, 16.5, 12.5)),
         daily={"email": 40, "social": 15, "chat": 25},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 12, "social": 9, "chat": 9},
         absence=0.1,
     ),
@@ -128,7 +129,7 @@ TEAMS: dict[str, Team] = {
         shifts=tuple(Shift(9.0, 18.0, 12.0 + (i % 2)) for i in range(5))
         + (Shift(10.0, 19.0, 14.0),),
         daily={"email": 90, "social": 40, "chat": 60},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 10, "social": 8, "chat": 10},
         surges=(Surge(8, 10.0, 28.0, 2.5), Surge(17, 13.0, 4.0, 5.0, ("social",))),
     ),
@@ -178,7 +179,7 @@ TEAMS.update({
         shifts=tuple(Shift(8.0, 17.0, 11.5 + 0.5 * (i % 3)) for i in range(4))
         + (Shift(9.0, 17.0, 13.0), Shift(8.0, 12.0, None, days=(5,))),
         daily={"email": 70, "social": 35, "chat": 40},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 12, "social": 8, "chat": 10}, absence=0.06,
     ),
     "seoul-evening": Team(
@@ -188,7 +189,7 @@ TEAMS.update({
         shifts=tuple(Shift(9.0, 18.0, 12.0 + (i % 2)) for i in range(6))
         + tuple(Shift(13.0, 22.0, 17.5 + (i % 2), days=(0, 1, 2, 3, 4, 5)) for i in range(4)),
         daily={"chat": 300, "email": 80, "social": 60},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 9, "social": 7, "chat": 6}, peak=(9.0, 23.0),
     ),
     "london-duo": Team(
@@ -196,7 +197,7 @@ TEAMS.update({
         holidays=("2026-04-03", "2026-04-06"), start=date(2026, 3, 16), days=35,
         shifts=(Shift(9.0, 17.5, 12.5), Shift(10.0, 18.5, 13.5)),
         daily={"email": 30, "social": 10, "chat": 15},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 12, "social": 8, "chat": 9},
     ),
     "toronto-surge": Team(
@@ -204,7 +205,7 @@ TEAMS.update({
         holidays=("2026-05-18",), start=date(2026, 5, 4), days=28,
         shifts=tuple(Shift(8.0 + (i % 3), 16.0 + (i % 3), 12.0 + (i % 3)) for i in range(8)),
         daily={"email": 110, "social": 50, "chat": 80},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 10, "social": 7, "chat": 9},
         surges=(Surge(10, 11.0, 6.0, 4.0, ("social", "chat")),),
     ),
@@ -215,7 +216,7 @@ TEAMS.update({
         shifts=(Shift(8.0, 16.0, 12.0), Shift(10.0, 18.0, 13.0), Shift(9.0, 17.0, 12.5),
                 Shift(10.0, 16.0, None, days=(5, 6))),
         daily={"email": 45, "social": 25, "chat": 35},
-        priorities={"email": _EMAIL_MIX, "social": _SOCIAL_MIX, "chat": _CHAT_MIX},
+        priorities=_MIXES,
         service_minutes={"email": 11, "social": 8, "chat": 9}, weekend_share=0.5,
     ),
 })
