@@ -125,6 +125,21 @@ def test_an_idle_agent_answers_at_once_when_nothing_waits():
     assert forecast_wait(state).immediate == 1.0
 
 
+def test_an_idle_agent_s_promise_is_the_ninetieth_percentile_of_past_reply_delays(tuesday_morning):
+    """Taken at once, the wait is the take-to-reply delay alone, known by its 5th, 15th, ... 95th
+    percentiles. Read as steps, the chance of a reply reached 0.9 at the 85th percentile and one
+    at the 95th, as if no reply were ever slower."""
+    history, now = tuesday_morning
+    state = replace(state_at(history, now, 0), agents_free=1.0)
+    fc = forecast_wait(state)
+    d = state.stats.reply_delays["email"]
+    assert fc.immediate == 1.0
+    assert fc.quantile(0.9) == pytest.approx((d[8] + d[9]) / 2, rel=0.01)
+    assert fc.cdf(d[9]) == pytest.approx(0.95, abs=0.005)
+    assert 0.95 < fc.cdf(d[9] + (d[9] - d[8])) < 0.99
+    assert fc.cdf(d[0] / 2) == pytest.approx(0.025, abs=0.005)
+
+
 def test_the_forecast_cdf_and_quantile_agree(tuesday_morning):
     history, now = tuesday_morning
     fc = forecast_wait(state_at(history, now, 40))

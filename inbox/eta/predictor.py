@@ -196,7 +196,7 @@ class WaitForecast:
         self._jumps = tuple(by_clock.values())
         self._last_cutoff = max((cutoff for cutoff, _, _ in jumps), default=now)
         self._peaks: tuple[list[float], list[float]] | None = None
-        self._delays = tuple(reply_delays) or (0.0,)
+        self._delays = tuple(sorted(reply_delays)) or (0.0,)
         # Behind a queue the delay is a small addition to a long take time, and half the points
         # (pairs averaged) convolve it as well at half the cost of the whole forecast.
         d = self._delays
@@ -336,12 +336,35 @@ class WaitForecast:
 
     def cdf(self, wait: float) -> float:
         # Taken at once by an idle agent, the wait is the take-to-reply delay alone.
-        at_once = sum(1 for r in self._delays if r <= wait) / len(self._delays)
+        at_once = self._delay_cdf(wait)
         if self.immediate >= 1.0:
             return at_once
         s = self.now + wait
         queued = sum(self._queued_take_cdf(s - r) for r in self._coarse) / len(self._coarse)
         return self.immediate * at_once + (1.0 - self.immediate) * queued
+
+    def _delay_cdf(self, wait: float) -> float:
+        """P(the take-to-reply delay ≤ ``wait``). The delay's points are its quantiles at
+        (k + 0.5) / n: the CDF runs straight between them and from nought to the first, and past
+        the last it is an exponential tail through the last two.
+
+        Read as a step up at each point, the chance reached one at the 95th percentile: an idle
+        agent's promise read at 0.9 was the delay's 85th percentile, and every reply slower than
+        its 95th had a PIT of one, which the calibration read as forecasts too narrow."""
+        d = self._delays
+        n = len(d)
+        if wait < 0.0:
+            return 0.0
+        i = bisect.bisect_right(d, wait)
+        if i == 0:
+            return 0.5 / n * (wait / d[0] if d[0] > 0.0 else 1.0)
+        if i < n:
+            lo, hi = d[i - 1], d[i]
+            return (i - 0.5 + (wait - lo) / (hi - lo)) / n
+        if n < 2 or d[-1] <= d[-2]:
+            return 1.0
+        # Survival is 1.5/n at the next-to-last point and 0.5/n at the last: a third.
+        return 1.0 - 0.5 / n * math.exp(-(wait - d[-1]) * math.log(3.0) / (d[-1] - d[-2]))
 
     def quantile(self, p: float) -> float:
         """The smallest wait (seconds) with ``cdf(wait) ≥ p``, to within a second or 0.2 %."""
