@@ -542,9 +542,7 @@ class TeamHistory:
         day_start = self._local_epoch(self._outlook_day, 0.0)
         expected = sum(_integral(outlook.bounds, outlook.arrivals_cum.get(ch), day_start, t) for ch in self.channels)
         k = int((t - day_start) // SLOT)
-        seen = sum(sum(self._arrival_slots[(self._outlook_day, ch)][:k + 1])
-                   for ch in self.channels if (self._outlook_day, ch) in self._arrival_slots)
-        return (seen + 1.0) / (expected + 1.0)
+        return (self._arrived(self._outlook_day, k + 1) + 1.0) / (expected + 1.0)
 
     def _reply_delay_points(self) -> dict[str, tuple[float, ...]]:
         pooled = sorted(x for d in self._delays.values() for x in d)
@@ -686,14 +684,10 @@ class TeamHistory:
         day, and a Korean team's Saturday emails, answered that afternoon, were promised for after
         the new-year holiday (112-125 hours). One day unlike the rest in staffing alone is an
         absence, in arrivals alone a surge; unlike in both, it is its own kind of day."""
-        def arrived(d: date) -> float:
-            return sum(sum(self._arrival_slots[(d, ch)]) for ch in self.channels
-                       if (d, ch) in self._arrival_slots)
-
         rest = [d for d in like if d != day and self._agent_time(d) > 0.0]
         if self._agent_time(day) <= 0.0 or not rest:
             return False
-        for amount in (self._agent_time, arrived):
+        for amount in (self._agent_time, self._arrived):
             mean = sum(map(amount, rest)) / len(rest)
             if UNLIKE * mean <= amount(day) <= mean / UNLIKE:
                 return False
@@ -707,6 +701,12 @@ class TeamHistory:
     def _agent_time(self, day: date) -> float:
         """Agent-seconds online on ``day`` (nought for a day nobody was)."""
         return sum(self._staff_slots[day]) if day in self._staff_slots else 0.0
+
+    def _arrived(self, day: date, slots: int | None = None) -> float:
+        """Arrivals on ``day`` over every channel, in its first ``slots`` slots (all of it by
+        default)."""
+        return sum(sum(self._arrival_slots[(day, ch)][:slots]) for ch in self.channels
+                   if (day, ch) in self._arrival_slots)
 
     def _whole(self, first: date) -> bool:
         """Whether the history started well before the first day's opening (see WHOLE_FIRST_DAY)."""

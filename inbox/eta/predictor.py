@@ -249,7 +249,7 @@ class WaitForecast:
     @property
     def longest_reply_delay(self) -> float:
         """The take-to-reply delay's highest point: a ticket taken by closing is answered by then."""
-        return max(self._delays)
+        return self._delays[-1]
 
     def take_cdf(self, s: float) -> float:
         """P(an agent has taken the ticket by epoch second ``s``)."""
@@ -357,7 +357,7 @@ class WaitForecast:
             return 0.0
         i = bisect.bisect_right(d, wait)
         if i == 0:
-            return 0.5 / n * (wait / d[0] if d[0] > 0.0 else 1.0)
+            return 0.5 / n * wait / d[0]     # here 0 ≤ wait < d[0]
         if i < n:
             lo, hi = d[i - 1], d[i]
             return (i - 0.5 + (wait - lo) / (hi - lo)) / n
