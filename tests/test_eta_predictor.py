@@ -13,7 +13,7 @@ from inbox.eta.backtest import KEPT, replay, score
 from inbox.eta.history import TeamHistory
 from inbox.eta.predictor import LiveState, QueuedTicket, forecast_wait, sla_due
 from inbox.eta.replay import Arrived, Replay
-from inbox.eta.simulate import TEAMS, Shift, Team, simulate
+from inbox.eta.simulate import TEAMS, Shift, Team, hour_share, simulate
 from inbox.eta.trace import ARRIVAL, FIRST_REPLY, to_datetime
 from inbox.sla.calendar import BusinessCalendar
 
@@ -261,6 +261,26 @@ def test_the_outlook_expects_each_channel_s_usual_arrivals_and_a_usual_day_is_no
     for channel, per_day in TEAM.daily.items():
         assert sum(ol.arrivals[channel][day]) == pytest.approx(per_day, rel=0.35)
     assert all(age == 0.0 for age in stats.surge_age.values())
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_usual_arrivals_follow_the_team_s_day_not_the_minutes_a_few_past_days_had_them(seed):
+    """The usual rate of each quarter hour is what jump-ins are forecast from. Read from a few
+    past days alone, a quarter hour in which none of them had a chat expects none, and the one
+    next to it where two came expects twice the day's rate: a ticket's chance of being taken
+    before the closing then hung on which minutes last week's customers chose. Over the peak
+    hours the simulated team's true rate is known: no quarter hour may expect nothing, and half
+    of them must be within 35 % of it (read slot by slot: 43-52 % off, 28-33 quarters empty)."""
+    noon = datetime(2026, 4, 2, 10, 0, tzinfo=UTC)                  # Thursday 12:00 in Berlin
+    ol = history_until(noon, seed=seed).stats(noon).outlook
+    lo, hi = TEAM.peak
+    errors = []
+    for channel, per_day in TEAM.daily.items():
+        for k in range(int(lo * 4), int(hi * 4)):                     # Thursday's peak quarters
+            true = per_day * hour_share(TEAM, k // 4) / 4
+            assert ol.arrivals[channel][k] > 0.0
+            errors.append(abs(ol.arrivals[channel][k] - true) / true)
+    assert sorted(errors)[len(errors) // 2] < 0.35
 
 
 def test_in_a_surge_the_promise_allows_for_not_knowing_when_it_ends():

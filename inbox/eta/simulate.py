@@ -222,6 +222,17 @@ TEAMS.update({
 })
 
 
+def hour_share(team: Team, hour: int) -> float:
+    """The share of a day's arrivals that come in the local ``hour``: a flat night share, and
+    over the peak hours a hump, busiest in the middle of the day."""
+    share = team.night_share / 24.0
+    lo, hi = team.peak
+    if lo <= hour < hi:
+        x = (hour + 0.5 - lo) / (hi - lo)
+        share += (1 - team.night_share) * math.sin(math.pi * x) * math.pi / 2 / (hi - lo)
+    return share
+
+
 @dataclass(order=True)
 class _Ev:
     t: float
@@ -293,14 +304,8 @@ class _Sim:
         quiet = day.weekday() >= 5 or day in self.holidays
         for ch, per_day in team.daily.items():
             volume = per_day * (team.weekend_share if quiet else 1.0)
-            lo, hi = team.peak
             for hour in range(24):
-                share = team.night_share / 24.0
-                if lo <= hour < hi:
-                    # A hump over the peak hours: busiest in the middle of the day.
-                    x = (hour + 0.5 - lo) / (hi - lo)
-                    share += (1 - team.night_share) * math.sin(math.pi * x) * math.pi / 2 / (hi - lo)
-                rate = volume * share
+                rate = volume * hour_share(team, hour)
                 for s in team.surges:
                     since = (offset - s.start_day) * 24 + hour     # hours since the surge's day began
                     if ch in s.channels and s.start_hour <= since < s.start_hour + s.hours:
