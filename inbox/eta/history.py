@@ -785,9 +785,9 @@ class TeamHistory:
                                         if past else 0.0)
         bounds.append(bounds[-1] + SLOT)
         # Jump-ins are forecast from these rates. Read slot by slot, a quarter hour in which none
-        # of the past days had a chat expected none and its neighbour twice the day's rate, so a
-        # ticket's chance of an answer before the closing hung on the minutes last week's
-        # customers chose.
+        # of the past days had an arrival expected none and its neighbour twice the usual, so the
+        # work forecast to jump in over the next hour hung on the minutes last week's customers
+        # chose.
         arrivals = {ch: _smoothed(v, ARRIVAL_KERNEL) for ch, v in arrivals.items()}
         return Outlook(
             bounds=tuple(bounds),
