@@ -31,8 +31,8 @@ from inbox.sla.calendar import BusinessCalendar
 
 SLOT = 900.0
 # A quarter hour's usual arrivals are read over the hour each side of it, weighted 1, 2, … 5, … 1:
-# a day's arrival curve barely changes within an hour, while a few past days hold only a
-# handful of arrivals per quarter hour (see ``_build_outlook``).
+# a day's arrival curve barely changes within an hour, while a few past days hold only a few
+# arrivals per quarter hour, often none (see ``_build_outlook``).
 ARRIVAL_KERNEL = tuple(float(min(k, 8 - k) + 1) for k in range(9))
 OUTLOOK_DAYS = 24               # long enough to see past a two-week holiday block
 PROFILE_WEEKS = 4               # how many past same-kind days feed a slot's average
