@@ -268,6 +268,76 @@ def test_agents_whose_logout_was_lost_are_not_counted_online_all_night():
     assert kept.pinball_min < 0.8 * best
 
 
+def test_tickets_answered_nowhere_in_the_export_do_not_stand_ahead_of_everyone_after_them():
+    """An export may hold tickets that were neither answered nor left (closed without a reply,
+    answered in another tool, a call logged as neither served nor abandoned). Left in the queue,
+    each stood ahead of every ticket after it for the rest of the history: with one reply in fifty
+    lost, a desk of two's three weeks kept 0.99 of their promises at 7.2 times the waits (pinball
+    31 minutes; 11 with every reply there). Overtaken by tickets that came after them and were due
+    after them, they are taken to have been passed over (kept 0.90, padding 2.4, pinball 11)."""
+    full = simulate(replace(TEAMS["london-duo"], days=21), seed=1)
+    replies = [i for i, e in enumerate(full.events) if e.kind == FIRST_REPLY]
+    lost = set(replies[::50])
+    trace = Trace(calendar=full.calendar,
+                  events=tuple(e for i, e in enumerate(full.events) if i not in lost))
+    kept, best = kept_and_best_baseline(trace)
+    assert 0.88 <= kept.kept <= 0.93
+    assert kept.padding is not None and kept.padding < 3.0
+    assert kept.pinball_min < 0.8 * best
+
+
+def overtaken_trace(answered_at: datetime | None) -> Trace:
+    """One agent on a Berlin Monday. Ticket ``x`` (09:30) is overtaken by tickets that came
+    after it, every ten minutes, each answered eight minutes later; ``x`` is answered at
+    ``answered_at`` if given. Ticket ``w`` arrives at 16:00."""
+    def at(hour: int, minute: int = 0) -> float:
+        return datetime(2026, 3, 23, hour, minute, tzinfo=ZoneInfo("Europe/Berlin")).timestamp()
+    events = [TraceEvent(at(9), "agent_online", agent="a"),
+              TraceEvent(at(9, 30), "arrival", "x", channel="email", priority="normal")]
+    for k in range(36):                                      # 09:40 to 15:30
+        t = at(9, 40) + 600.0 * k
+        events += [TraceEvent(t, "arrival", f"t{k}", channel="email", priority="normal"),
+                   TraceEvent(t + 480.0, "first_reply", f"t{k}", agent="a")]
+    events.append(TraceEvent(at(16), "arrival", "w", channel="email", priority="normal"))
+    if answered_at is not None:
+        events.append(TraceEvent(answered_at.timestamp(), "first_reply", "x", agent="a"))
+    calendar = {"timezone": "Europe/Berlin", "hours": {d: ["09:00", "18:00"] for d in
+                                                      ("mon", "tue", "wed", "thu", "fri")}}
+    return Trace(calendar=calendar, events=tuple(sorted(events, key=lambda e: e.t)))
+
+
+@pytest.mark.parametrize("closes_logged", [False, True])
+def test_a_ticket_overtaken_for_hours_has_been_passed_over_unless_the_history_logs_closes(closes_logged):
+    """Agents take the ticket due first, so one still waiting hours after tickets that came after it
+    were answered is not in the queue: at 16:00 ``w`` is next in line. The install's own history
+    logs when a ticket is closed unanswered, so the live model infers nothing: there ``x`` is a
+    customer still waiting, ahead of ``w``."""
+    trace = overtaken_trace(None)
+    rp = Replay(BusinessCalendar.from_spec(trace.calendar), 0.9, closes_logged=closes_logged)
+    positions = {e.ticket: out.position for e in trace.events
+                 if isinstance(out := rp.apply(e), Arrived)}
+    assert positions["w"] == (2 if closes_logged else 1)
+
+
+def test_a_passed_over_ticket_answered_after_all_is_scored_with_its_whole_wait(tmp_path):
+    """A ticket taken to have been passed over that is answered after all is scored with its
+    whole wait, as the referee scores it."""
+    need_shared()
+    answered = datetime(2026, 3, 23, 17, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    trace = overtaken_trace(answered)
+    result = replay(trace, 0.9)
+    assert result.waits["x"] == ("email", 7.5 * 3600)
+    path = tmp_path / "overtaken.jsonl"
+    path.write_text("\n".join(iter_json_lines(trace)) + "\n")
+    promises = tmp_path / "kept.csv"
+    with promises.open("w", newline="") as fh:
+        write_promises(result, fh)
+    ours, theirs = result.scores[KEPT], referee(path, promises)["kept"]
+    assert theirs["n"] == ours.n == 37
+    assert theirs["kept"] == pytest.approx(ours.kept, abs=1e-4)
+    assert theirs["pinball_min"] == pytest.approx(ours.pinball_min, abs=1e-3)
+
+
 def test_where_the_whole_team_leaves_at_closing_posts_after_it_are_promised_the_morning():
     """A centre open until midnight whose agents all leave then, exported without presence
     events: agents are known by their replies. One whose last reply came at 23:45 was counted

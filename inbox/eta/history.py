@@ -313,6 +313,17 @@ class TeamHistory:
         if tk is not None:
             self._ended_counter(tk).add(t, 1.0)
 
+    def passed_over(self, at: datetime, ticket: str) -> None:
+        """Stop counting ``ticket`` as waiting: the agents have passed it over (closed without a
+        reply, or handled elsewhere; see ``replay.PASSED_OVER_HANDLINGS``). It did not leave the way
+        a visitor does, so it is no abandonment."""
+        self._advance(at)
+        self.waiting.pop(ticket, None)
+
+    def mean_handling(self) -> float:
+        """Seconds an agent usually spends on a ticket, all channels together."""
+        return self._service.pooled(self._staffed)
+
     def _ended_counter(self, tk: _Ticket) -> _Decayed:
         # Keyed (channel, staffed): abandon shares differ when nobody is there to answer.
         key = (tk.channel, tk.staffed)

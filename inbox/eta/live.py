@@ -130,7 +130,8 @@ def model_for(team: Team | None, q: float, now: datetime) -> TeamModel:
         if model is None:
             for old in [k for k in models if k[0] == team_id]:
                 del models[old]
-            model = TeamModel(team_id, calendar, q, start, Replay(calendar, q), applied_to=start)
+            model = TeamModel(team_id, calendar, q, start, Replay(calendar, q, closes_logged=True),
+                               applied_to=start)
             models[key] = model
     with model.lock:
         began = time.perf_counter()
