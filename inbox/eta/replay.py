@@ -28,9 +28,9 @@ from inbox.sla.calendar import BusinessCalendar
 # Twenty: a channel's handling time is read at most five times the mean (``service_times``), so
 # this is four of the slowest channel's. With every reply in the trace, no ticket is passed over
 # (the public trace and the twelve simulated teams' seeds 1-12, with presence events, without
-# them and cut at 11:00). The
-# install's own history says when a ticket was closed unanswered (``install_history.LEFT``), so the
-# live model infers nothing: a ticket its agents skip is still a customer waiting on a promise.
+# them and cut at 11:00). The install's own history says when a ticket was closed unanswered
+# (``install_history.LEFT``), so the live model infers nothing: a ticket its agents skip is still
+# a customer waiting on a promise.
 PASSED_OVER_HANDLINGS = 20.0
 PASSED_OVER_MIN = 3600.0
 
