@@ -115,8 +115,3 @@ class Promiser:
 
     def abandoned(self, ticket: str, at: datetime) -> None:
         self.calibrator.abandoned(ticket, at.timestamp())
-
-    def passed_over(self, ticket: str, at: datetime) -> None:
-        """Stop watching a ticket the agents have passed over (``replay.PASSED_OVER_HANDLINGS``):
-        like a visitor who left, it is not scored."""
-        self.calibrator.abandoned(ticket, at.timestamp())

@@ -75,8 +75,7 @@ class Replay:
         self.promiser.advance(at)
         self.history.advance(at)
         self.events += 1
-        if self._passing and self._passing[0][0] <= e.t:
-            self._pass_over(e.t)
+        self._pass_over(e.t)
         if e.kind == ARRIVAL:
             return self._arrival(e)    # the promise is made before the arrival is recorded
         self.history.record(e)
@@ -100,9 +99,12 @@ class Replay:
         if info is None:
             return None
         self._overtaken.pop(ticket, None)
-        if self._queued.pop(ticket, None) is not None:
-            del self._queue[self._index(ticket, info[2])]
+        self._unqueue(ticket, info[2])
         return info
+
+    def _unqueue(self, ticket: str, due: float) -> None:
+        if self._queued.pop(ticket, None) is not None:
+            del self._queue[self._index(ticket, due)]
 
     def _index(self, ticket: str, due: float) -> int:
         k = bisect.bisect_left(self._queue, (due, -1, ""))
@@ -132,14 +134,15 @@ class Replay:
         """Take out of the work order the overtaken tickets whose time is up by ``now``."""
         while self._passing and self._passing[0][0] <= now:
             deadline, ticket = heapq.heappop(self._passing)
-            if self._overtaken.get(ticket) != deadline or ticket not in self._queued:
+            # A ticket that left the work order since, or was overtaken again, is no longer marked
+            # for this deadline (an overtaken ticket is always still in the work order).
+            if self._overtaken.get(ticket) != deadline:
                 continue
             del self._overtaken[ticket]
-            del self._queue[self._index(ticket, self._arrived[ticket][2])]
-            del self._queued[ticket]
+            self._unqueue(ticket, self._arrived[ticket][2])
             at = to_datetime(deadline)
             self.history.passed_over(at, ticket)
-            self.promiser.passed_over(ticket, at)
+            self.promiser.abandoned(ticket, at)     # not scored, as a visitor who left is not
 
     def _arrival(self, e: TraceEvent) -> Arrived:
         at = to_datetime(e.t)
