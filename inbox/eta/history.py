@@ -768,9 +768,15 @@ class TeamHistory:
         arrivals: dict[str, list[float]] = {ch: [] for ch in self.channels}
         learned = False
         fallback_staff = self._fallback_staff(t)
+        quiet: list[date] | None = None
         for offset in range(OUTLOOK_DAYS):
             day = today + timedelta(days=offset)
             past = self._similar_past_days(day, today)
+            written = past      # the days its arrivals are read from
+            if not past:
+                if quiet is None:
+                    quiet = self._quietest_weekday(today)
+                written = quiet
             borrowed = self._borrowed(day, past)
             staffing = [] if borrowed else self._staffing_days(past)
             if offset == 0:
@@ -791,9 +797,9 @@ class TeamHistory:
                 else:
                     staff.append(fallback_staff * open_mask[k])
                 for ch in self.channels:
-                    arrivals[ch].append(sum(self._arrival_slots[(d, ch)][k] for d in past
-                                            if (d, ch) in self._arrival_slots) / len(past)
-                                        if past else 0.0)
+                    arrivals[ch].append(sum(self._arrival_slots[(d, ch)][k] for d in written
+                                            if (d, ch) in self._arrival_slots) / len(written)
+                                        if written else 0.0)
         bounds.append(bounds[-1] + SLOT)
         # Jump-ins are forecast from these rates. Read slot by slot, a quarter hour in which none
         # of the past days had an arrival expected none and its neighbour twice the usual, so the
@@ -815,6 +821,29 @@ class TeamHistory:
             staffed_arrivals_cum={ch: _running(a * min(1.0, n) for a, n in zip(v, staff, strict=True))
                                   for ch, v in arrivals.items()},
         )
+
+    def _quietest_weekday(self, today: date) -> list[date]:
+        """The past days (before today, after the first) of the weekday with the fewest arrivals,
+        to read the arrivals of a day no past day is like.
+
+        Customers write on days the team is closed, and such a day (a holiday of a team open every
+        day of the week; a weekday team's first weekend) was read as one nobody writes on:
+        Auckland's Waitangi Day was forecast no arrivals where 38-55 came, and the tickets waiting
+        through it were promised the Saturday morning as if nothing would come in ahead of them
+        (0.82 of that day's promises kept over four seeds); the public trace's first Saturday kept
+        0.68. A holiday is a day off for the customers too, and the nearest kind of day the history
+        has seen is their quietest. Staffing is not read from these days: the day is still closed."""
+        first = self._first_day
+        if first is None:
+            return []
+        by_weekday: dict[int, list[date]] = {}
+        for k in range(1, 7 * PROFILE_WEEKS + 1):
+            day = today - timedelta(days=k)
+            if day > first:
+                by_weekday.setdefault(day.weekday(), []).append(day)
+        if not by_weekday:
+            return []
+        return min(by_weekday.values(), key=lambda days: sum(self._arrived(d) for d in days) / len(days))
 
     def _staffing_days(self, past: list[date]) -> list[date]:
         """The days of ``past`` to read a future day's usual staffing from.
