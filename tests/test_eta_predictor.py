@@ -593,7 +593,7 @@ def test_customers_are_expected_to_write_on_a_holiday_no_past_day_is_like():
 def test_a_holiday_s_own_messages_are_promised_with_that_day_s_customers_ahead_of_them():
     """The tickets written on Auckland's Waitangi Day wait for Saturday's one agent, behind the
     day's later chats and posts. Forecast without them (no past day like the holiday), 0.82 of
-    those promises were kept over seeds 1-4 (half of seed 2's); with them, 0.94."""
+    those promises were kept over seeds 1-4 (seed 2: half); with them, 0.94."""
     pairs = []
     for seed in (1, 2, 3, 4):
         trace = simulate(AUCKLAND, seed=seed)
