@@ -31,9 +31,9 @@ TEAM = Team(
 
 
 def history_until(until: datetime, team: Team = TEAM, seed: int = 3) -> TeamHistory:
-    """A Berlin team's history fed with a simulated fortnight up to ``until``."""
+    """A team's history (the Berlin team's fortnight unless given) simulated up to ``until``."""
     trace = simulate(team, seed=seed)
-    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    history = TeamHistory(BusinessCalendar.from_spec(trace.calendar))
     for e in trace.events:
         if e.t >= until.timestamp():
             break
@@ -576,13 +576,7 @@ def test_customers_are_expected_to_write_on_a_holiday_no_past_day_is_like():
     weekends and holidays), and those messages jump ahead of the emails waiting through it. Read
     from no past day, the holiday expected nobody."""
     now = WAITANGI - timedelta(hours=12)                              # Thursday noon
-    trace = simulate(AUCKLAND, seed=1)
-    history = TeamHistory(BusinessCalendar.from_spec(trace.calendar))
-    for e in trace.events:
-        if e.t >= now.timestamp():
-            break
-        history.record(e)
-    ol = history.stats(now).outlook
+    ol = history_until(now, AUCKLAND, seed=1).stats(now).outlook
     start = bisect.bisect_left(ol.bounds, WAITANGI.timestamp())
     holiday = slice(start, start + 96)
     expected = sum(sum(ol.arrivals[ch][holiday]) for ch in AUCKLAND.daily)

@@ -676,8 +676,7 @@ class TeamHistory:
         if first is None:
             return []
         kind = self._day_kind(day)
-        candidates = [today - timedelta(days=k) for k in range(1, 7 * PROFILE_WEEKS + 1)]
-        candidates = [d for d in candidates if d > first]
+        candidates = self._recent_days(today)
         same_kind = [d for d in candidates if self._day_kind(d) == kind]
         if not same_kind and first < today and kind == self._day_kind(first) and self._whole(first):
             return [first]
@@ -687,6 +686,15 @@ class TeamHistory:
         if same_kind:
             return same_kind[:PROFILE_WEEKS + 1]
         return [d for d in candidates if bool(self._day_kind(d)) == bool(kind)][:PROFILE_WEEKS + 1]
+
+    def _recent_days(self, today: date) -> list[date]:
+        """The days of the last PROFILE_WEEKS weeks before today, latest first, after the
+        history's first (usually partial) day."""
+        first = self._first_day
+        if first is None:
+            return []
+        return [d for d in (today - timedelta(days=k) for k in range(1, 7 * PROFILE_WEEKS + 1))
+                if d > first]
 
     def _unlike(self, day: date, like: list[date]) -> bool:
         """Whether ``day`` was another kind of day than the rest of ``like`` (the days with its
@@ -833,14 +841,9 @@ class TeamHistory:
         (0.82 of that day's promises kept over four seeds); the public trace's first Saturday kept
         0.68. A holiday is a day off for the customers too, and the nearest kind of day the history
         has seen is their quietest. Staffing is not read from these days: the day is still closed."""
-        first = self._first_day
-        if first is None:
-            return []
         by_weekday: dict[int, list[date]] = {}
-        for k in range(1, 7 * PROFILE_WEEKS + 1):
-            day = today - timedelta(days=k)
-            if day > first:
-                by_weekday.setdefault(day.weekday(), []).append(day)
+        for day in self._recent_days(today):
+            by_weekday.setdefault(day.weekday(), []).append(day)
         if not by_weekday:
             return []
         return min(by_weekday.values(), key=lambda days: sum(self._arrived(d) for d in days) / len(days))
