@@ -3,8 +3,9 @@
 * Predictions per second on a realistic live state: the public Tokyo trace replayed to a busy
   Tuesday morning (a few hundred tickets waiting, seven agents), then the same snapshot asked
   for a promise and a median again and again, for tickets of each channel.
-* Wall time of the full backtest of the public trace (Kept and every baseline), and of a
-  simulated contact centre (four weeks, tens of thousands of calls).
+* Wall time of the full backtest of the public trace (Kept and every baseline), of a
+  simulated contact centre (four weeks, tens of thousands of calls), and of one three times
+  its size (99 agents, about 230,000 calls: the size a large real centre's month may be).
 
 Run: ``.venv/bin/python benchmarks/bench_eta.py``.
 """
@@ -13,6 +14,7 @@ from __future__ import annotations
 import bisect
 import sys
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,7 +24,7 @@ from inbox.eta.backtest import replay
 from inbox.eta.history import TeamHistory
 from inbox.eta.predictor import DEFAULT_TARGETS, LiveState, QueuedTicket, sla_due
 from inbox.eta.promiser import Promiser
-from inbox.eta.simulate import simulate
+from inbox.eta.simulate import TEAMS, simulate
 from inbox.eta.trace import ABANDONED, ARRIVAL, FIRST_REPLY, read_trace
 from inbox.sla.calendar import BusinessCalendar
 
@@ -77,6 +79,14 @@ def bench_backtests() -> None:
     start = time.perf_counter()
     result = replay(trace, 0.9)
     print(f"backtest contact-centre (simulated): {time.perf_counter() - start:6.1f} s for "
+          f"{len(result.promises['kept'])} arrivals")
+    centre = TEAMS["contact-centre"]
+    large = replace(centre, name="contact-centre-x3", shifts=centre.shifts * 3,
+                    daily={ch: 3 * n for ch, n in centre.daily.items()})
+    trace = simulate(large, seed=1)
+    start = time.perf_counter()
+    result = replay(trace, 0.9)
+    print(f"backtest contact-centre x3 (simulated): {time.perf_counter() - start:6.1f} s for "
           f"{len(result.promises['kept'])} arrivals")
 
 

@@ -670,3 +670,21 @@ def test_colleagues_in_early_to_cover_an_absence_do_not_make_a_full_afternoon():
     assert usual.stats(now).staff_today > 1.0
     assert covered.stats(now).staff_today < 0.9
     assert middle_estimate(covered, now, 60, online=2) > middle_estimate(usual, now, 60, online=2) + 1800
+
+
+def test_a_reply_delay_observed_after_a_promise_counts_in_the_next_one():
+    """The delay points are summarised once per observed delay, not once per arrival: a slow
+    first reply after an agent's return moves the very next promise."""
+    history = TeamHistory(None)
+    t0 = datetime(2026, 3, 31, 9, 0, tzinfo=UTC)
+    history.arrival(t0, "t1", "email", "normal")
+    history.agent_online(t0 + timedelta(minutes=1), "a1")
+    history.first_reply(t0 + timedelta(minutes=11), "t1", "a1")
+    before = history.stats(t0 + timedelta(minutes=12)).reply_delays["email"]
+    history.arrival(t0 + timedelta(minutes=13), "t2", "email", "normal")
+    history.agent_offline(t0 + timedelta(minutes=14), "a1")
+    history.agent_online(t0 + timedelta(minutes=15), "a1")
+    history.first_reply(t0 + timedelta(minutes=45), "t2", "a1")
+    after = history.stats(t0 + timedelta(minutes=46)).reply_delays["email"]
+    assert max(before) == 600.0
+    assert max(after) == 1800.0

@@ -205,6 +205,8 @@ class TeamHistory:
         self._last_take: dict[str, tuple[float, bool]] = {}   # agent -> (when, at a reply)
         self._took_on_return: dict[str, float] = {}
         self._delays: dict[str, deque[float]] = {ch: deque(maxlen=REPLY_DELAY_SAMPLES) for ch in channels}
+        # (mean delay, points per channel), until the next delay is observed: every arrival asks.
+        self._delay_summary: tuple[float | None, dict[str, tuple[float, ...]]] | None = None
         self._mix: dict[tuple[str, str], _Decayed] = {}
         self._ended: dict[tuple[str, bool], _Decayed] = {}
         self._recent_arrivals: dict[str, deque[float]] = {ch: deque() for ch in channels}
@@ -305,6 +307,7 @@ class TeamHistory:
         if took is not None:
             self._delays.setdefault(tk.channel, deque(maxlen=REPLY_DELAY_SAMPLES)).append(
                 min(t - took, t - tk.arrived))
+            self._delay_summary = None
         self._ended_counter(tk).add(t, 0.0)
 
     def abandoned(self, at: datetime, ticket: str) -> None:
@@ -488,14 +491,18 @@ class TeamHistory:
         # An agent idle since coming online is free; one who took work e seconds ago is still
         # handling it with probability exp(-e/s̄), and one who sent a first reply e seconds ago
         # with exp(-e/(s̄ - d̄)): the reply comes a take-to-reply delay d into the handling.
-        delays = [x for d in self._delays.values() for x in d]
-        after_reply = max(pooled - (sum(delays) / len(delays) if delays else 0.0), 0.1 * pooled)
+        if self._delay_summary is None:
+            delays = [x for d in self._delays.values() for x in d]
+            self._delay_summary = (sum(delays) / len(delays) if delays else None,
+                                   self._reply_delay_points())
+        mean_delay, delay_points = self._delay_summary
+        after_reply = max(pooled - (mean_delay if mean_delay is not None else 0.0), 0.1 * pooled)
         free = tuple(self._free_chance(t, a, pooled, after_reply) for a in self.online)
         surges, surge_ages = self._surges(t)
         return RecentStats(
             service_rate=mu,
             service_replies=self._service.evidence(staffed),
-            reply_delays=self._reply_delay_points(),
+            reply_delays=delay_points,
             class_mix=self._class_mix(t),
             abandon_share=self._abandon_shares(t),
             surge=surges,

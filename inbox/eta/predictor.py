@@ -229,6 +229,8 @@ class WaitForecast:
             return 0.0
         usual = self._capacity.split(self.now + wait)[1]
         later = usual - min(usual, self._usual_today)
+        if later <= 0.0:
+            return 0.0
         ends = [self._capacity.split(self._today_end + k * 86400.0)[1] for k in range(29)]
         days = [b - a for a, b in zip(ends, ends[1:], strict=False) if b - a > 0.0]
         day = sum(days) / len(days) if days else 0.0
@@ -340,7 +342,16 @@ class WaitForecast:
         if self.immediate >= 1.0:
             return at_once
         s = self.now + wait
-        queued = sum(self._queued_take_cdf(s - r) for r in self._coarse) / len(self._coarse)
+        # Delays that coincide (every one nought where a reply is the take, as on a phone line)
+        # are worked out once.
+        seen: dict[float, float] = {}
+        queued = 0.0
+        for r in self._coarse:
+            v = seen.get(r)
+            if v is None:
+                v = seen[r] = self._queued_take_cdf(s - r)
+            queued += v
+        queued /= len(self._coarse)
         return self.immediate * at_once + (1.0 - self.immediate) * queued
 
     def _delay_cdf(self, wait: float) -> float:
