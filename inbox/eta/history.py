@@ -206,7 +206,7 @@ class TeamHistory:
         self._took_on_return: dict[str, float] = {}
         self._delays: dict[str, deque[float]] = {ch: deque(maxlen=REPLY_DELAY_SAMPLES) for ch in channels}
         # (mean delay, points per channel), until the next delay is observed: every arrival asks.
-        self._delay_summary: tuple[float | None, dict[str, tuple[float, ...]]] | None = None
+        self._delay_summary: tuple[float, dict[str, tuple[float, ...]]] | None = None
         self._mix: dict[tuple[str, str], _Decayed] = {}
         self._ended: dict[tuple[str, bool], _Decayed] = {}
         self._recent_arrivals: dict[str, deque[float]] = {ch: deque() for ch in channels}
@@ -493,10 +493,10 @@ class TeamHistory:
         # with exp(-e/(s̄ - d̄)): the reply comes a take-to-reply delay d into the handling.
         if self._delay_summary is None:
             delays = [x for d in self._delays.values() for x in d]
-            self._delay_summary = (sum(delays) / len(delays) if delays else None,
+            self._delay_summary = (sum(delays) / len(delays) if delays else 0.0,
                                    self._reply_delay_points())
         mean_delay, delay_points = self._delay_summary
-        after_reply = max(pooled - (mean_delay if mean_delay is not None else 0.0), 0.1 * pooled)
+        after_reply = max(pooled - mean_delay, 0.1 * pooled)
         free = tuple(self._free_chance(t, a, pooled, after_reply) for a in self.online)
         surges, surge_ages = self._surges(t)
         return RecentStats(
