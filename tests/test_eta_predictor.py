@@ -476,6 +476,38 @@ def test_without_presence_events_agents_quiet_after_closing_have_gone_home():
     assert promise >= datetime(2026, 3, 26, 8, 0, tzinfo=UTC)  # Thursday, 09:00 in Berlin
 
 
+def test_without_presence_events_the_usual_lunch_starts_when_the_replies_stop():
+    """A history of replies only: three agents reply every ten minutes with work always waiting,
+    and all go to lunch from 12:00 to 13:00. Each was counted online for four handling times
+    after the last reply before lunch, so the days read as staffed until 12:35, and worked: on
+    Thursday at 11:58 an email with nine ahead was promised 13:09, though the nine take the half
+    hour after lunch and its reply comes about 13:35. The quiet spell is now read back as gone
+    from one handling time after the last reply, in the staffing and in the time worked."""
+    history = TeamHistory(BusinessCalendar.from_spec(BERLIN))
+    now = datetime(2026, 3, 26, 10, 58, tzinfo=UTC)            # Thursday, 11:58 in Berlin
+    events = []
+    for day in range(4):
+        opening = datetime(2026, 3, 23 + day, 8, 0, tzinfo=UTC)    # 09:00 in Berlin
+        for slot in range(54):
+            at = opening + timedelta(minutes=10 * slot + 5)
+            if 18 <= slot < 24 or at > now:                    # lunch, 12:00-13:00
+                continue
+            for agent in range(3):
+                ticket = f"{day}-{slot}-{agent}"
+                events.append((at - timedelta(minutes=90), ticket, None))
+                events.append((at, ticket, f"agent{agent}"))
+    for at, ticket, agent in sorted(events, key=lambda e: (e[0], e[2] is not None)):
+        if agent is None:
+            history.arrival(at, ticket, "email", "normal")
+        else:
+            history.first_reply(at, ticket, agent)
+    history.advance(now)
+    assert len(history.online) == 3
+    promise = now + timedelta(seconds=forecast_wait(state_at(history, now, 9)).quantile(0.9))
+    after_lunch = datetime(2026, 3, 26, 12, 0, tzinfo=UTC)     # 13:00 in Berlin
+    assert after_lunch + timedelta(minutes=25) < promise < after_lunch + timedelta(hours=1)
+
+
 def test_agents_logged_in_before_the_history_starts_count_by_their_replies():
     """A history that starts at 11:00 while three agents are already logged in: their logins are
     not in it. At 12:00 one of them logs out for lunch. That first presence event made every
