@@ -410,11 +410,12 @@ class TeamHistory:
         waits, a quiet agent may be there and idle, and the spell stands."""
         handling = self._service.pooled(self._staffed)
         idle = max(MIN_IDLE, IDLE_HANDLINGS * handling)
-        for agent in self._leave_by(t, ((self._quiet_until(last, handling, idle), agent)
-                                        for agent, last in self._seen_replying.items())):
+        for gone, agent in self._leave_by(t, ((self._quiet_until(last, handling, idle), agent)
+                                              for agent, last in self._seen_replying.items())):
             last = self._seen_replying.pop(agent)
-            gone, since = last + idle, last + handling
-            if self._quiet_until(last, handling, idle) == gone and self._untaken_since(since):
+            since = last + handling
+            # Gone by the quiet spell, not at a closing.
+            if gone == last + idle and self._untaken_since(since):
                 self._accumulate_staff(since, gone, -1)
                 self._service.worked(self._staffed, -(gone - since))
 
@@ -442,14 +443,14 @@ class TeamHistory:
         with work waiting, and reply minutes later."""
         handling = self._service.pooled(self._staffed)
         idle = max(MIN_ABSENT, ABSENT_HANDLINGS * handling)
-        for agent in self._leave_by(t, ((max(self._active.get(agent, since), waiting_since) + idle, agent)
-                                        for agent, since in self.online.items() if agent in self._with_presence)):
+        for _, agent in self._leave_by(t, ((max(self._active.get(agent, since), waiting_since) + idle, agent)
+                                           for agent, since in self.online.items() if agent in self._with_presence)):
             self._took_on_return.pop(agent, None)
             self._away.add(agent)
 
-    def _leave_by(self, t: float, departures: Iterable[tuple[float, str]]) -> list[str]:
+    def _leave_by(self, t: float, departures: Iterable[tuple[float, str]]) -> list[tuple[float, str]]:
         """Take offline, in time order, the agents of ``(when, agent)`` pairs that leave before
-        ``t``, counting the staffed time up to each departure; the agents who left."""
+        ``t``, counting the staffed time up to each departure; the pairs of those who left."""
         left = []
         for gone, agent in sorted(departures):
             if gone >= t:
@@ -458,7 +459,7 @@ class TeamHistory:
                 self._pass(self._t, gone)
                 self._t = gone
             self.online.pop(agent, None)
-            left.append(agent)
+            left.append((gone, agent))
         return left
 
     def _quiet_until(self, last: float, handling: float, idle: float) -> float:
