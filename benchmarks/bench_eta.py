@@ -75,19 +75,15 @@ def bench_backtests() -> None:
     start = time.perf_counter()
     result = replay(read_trace(PUBLIC), 0.9)
     print(f"backtest tokyo-public: {time.perf_counter() - start:6.1f} s for {len(result.promises['kept'])} arrivals")
-    trace = simulate("contact-centre", seed=1)
-    start = time.perf_counter()
-    result = replay(trace, 0.9)
-    print(f"backtest contact-centre (simulated): {time.perf_counter() - start:6.1f} s for "
-          f"{len(result.promises['kept'])} arrivals")
     centre = TEAMS["contact-centre"]
     large = replace(centre, name="contact-centre-x3", shifts=centre.shifts * 3,
                     daily={ch: 3 * n for ch, n in centre.daily.items()})
-    trace = simulate(large, seed=1)
-    start = time.perf_counter()
-    result = replay(trace, 0.9)
-    print(f"backtest contact-centre x3 (simulated): {time.perf_counter() - start:6.1f} s for "
-          f"{len(result.promises['kept'])} arrivals")
+    for label, team in (("contact-centre", centre), ("contact-centre x3", large)):
+        trace = simulate(team, seed=1)      # simulated outside the timing: only the replay counts
+        start = time.perf_counter()
+        result = replay(trace, 0.9)
+        print(f"backtest {label} (simulated): {time.perf_counter() - start:6.1f} s for "
+              f"{len(result.promises['kept'])} arrivals")
 
 
 if __name__ == "__main__":
