@@ -12,9 +12,12 @@ at most 0.8 × the best baseline's, median padding at most 3.
 only replies would export them (the history then infers who is online from the replies).
 ``--from-hour 11`` starts each trace at 11:00 on its first day, as an export cut mid-shift: the
 agents already logged in have no login event.
+``--pace-spread 0.25`` simulates the same teams with a pace that changes from day to day (each
+day's handling times times a lognormal factor, the standard deviation of its log 0.25; the presets
+work at one pace every day), as real teams' do.
 
 Run: ``.venv/bin/python benchmarks/eval_teams.py [--seeds 1 2 3 4] [--quantile 0.9] [--jobs 2]
-[--replies-only] [--from-hour H]`` (about two and a half minutes for the 28 traces on two CPUs).
+[--replies-only] [--from-hour H] [--pace-spread S]`` (about two and a half minutes for the 28 traces on two CPUs).
 
 Seeds 1-4 are measured on every change. Seeds 5-8 have picked changes since 5 December, so they
 are no longer held out; seeds 9-12 (``--seeds 9 10 11 12``), first run on 6 December, are.
@@ -69,8 +72,8 @@ class Outcome:
 
 
 def evaluate(team: str, seed: int, q: float, replies_only: bool = False,
-             from_hour: float = 0.0) -> Outcome:
-    trace = simulate(team, seed)
+             from_hour: float = 0.0, pace_spread: float = 0.0) -> Outcome:
+    trace = simulate(replace(TEAMS[team], pace_spread=pace_spread) if pace_spread else team, seed)
     if replies_only:
         trace = replace(trace, events=tuple(e for e in trace.events
                                             if e.kind not in (AGENT_ONLINE, AGENT_OFFLINE)))
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> None:
                     help="drop presence events, as from a system that logs only replies")
     ap.add_argument("--from-hour", type=float, default=0.0,
                     help="start each trace at this local hour of its first day, agents already in")
+    ap.add_argument("--pace-spread", type=float, default=0.0,
+                    help="vary each day's handling times by a lognormal factor with this log spread")
     ap.add_argument("--fresh", action="store_true",
                     help="the five teams added on 6 December instead of the seven before them")
     a = ap.parse_args(argv)
@@ -104,7 +109,8 @@ def main(argv: list[str] | None = None) -> None:
     runs = [(team, seed) for team in teams for seed in a.seeds]
     with ProcessPoolExecutor(a.jobs) as pool:
         outcomes = list(pool.map(evaluate, *zip(*runs, strict=True), [a.quantile] * len(runs),
-                                 [a.replies_only] * len(runs), [a.from_hour] * len(runs)))
+                                 [a.replies_only] * len(runs), [a.from_hour] * len(runs),
+                                 [a.pace_spread] * len(runs)))
     for o in outcomes:
         channels = " ".join(f"{ch} {v:.3f}" for ch, v in sorted(o.by_channel.items()))
         verdict = "misses: " + ", ".join(o.misses()) if o.misses() else "meets the goal"

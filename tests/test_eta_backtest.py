@@ -240,6 +240,20 @@ def test_a_history_without_presence_events_still_gets_honest_promises():
     assert kept.pinball_min < best
 
 
+def test_a_team_whose_pace_changes_from_day_to_day_is_still_promised_what_it_keeps():
+    """The simulated teams work at one pace every day; real teams do not. With each day's
+    handling times off by a lognormal factor (its log spread 0.25: about one day in five a fifth
+    or more slower than the usual, one in five a fifth or more faster), New York's fortnight still keeps about
+    the share of promises it is told on every channel, well inside the best baseline's pinball."""
+    steady = simulate(replace(TEAMS["newyork-large"], days=14), seed=1)
+    trace = simulate(replace(TEAMS["newyork-large"], days=14, pace_spread=0.25), seed=1)
+    assert trace.events != steady.events
+    kept, best = kept_and_best_baseline(trace)
+    assert 0.88 <= kept.kept <= 0.93
+    assert min(kept.kept_by_channel.values()) >= 0.85
+    assert kept.pinball_min < 0.8 * best
+
+
 def test_replies_that_name_no_agent_still_get_promises_of_their_waits():
     """An export may name nobody: no presence events and no agent on the replies. The replies
     still show the team at work; read as nobody online, a contact centre answering in seconds

@@ -75,6 +75,7 @@ class Team:
     absence: float = 0.05
     overtime: float = 0.2                    # chance an agent stays up to an hour longer
     jitter_minutes: float = 6.0
+    pace_spread: float = 0.0                 # sd of the log of a day's handling-time factor
 
 
 _EMAIL_MIX = {"normal": 0.65, "low": 0.2, "high": 0.12, "urgent": 0.03}
@@ -256,6 +257,7 @@ class _Sim:
         self.taken: set[str] = set()
         self.online: set[str] = set()
         self.busy: set[str] = set()
+        self.pace: dict[date, float] = {}
 
     def push(self, t: float, kind: str, *data) -> None:
         self.order += 1
@@ -277,6 +279,9 @@ class _Sim:
         for offset in range(team.days):
             day = team.start + timedelta(days=offset)
             self._plan_arrivals(day, offset)
+            if team.pace_spread:
+                sd = team.pace_spread
+                self.pace[day] = rng.lognormvariate(-sd * sd / 2, sd)
             for i, sh in enumerate(team.shifts):
                 if day.weekday() not in sh.days or (sh.follows_calendar and not self.is_workday(day)):
                     continue
@@ -318,8 +323,9 @@ class _Sim:
                         break
                     self.push(t, ARRIVAL, ch)
 
-    def service(self, ch: str) -> float:
-        mean = self.team.service_minutes[ch] * 60.0
+    def service(self, t: float, ch: str) -> float:
+        day = datetime.fromtimestamp(t, self.tz).date()
+        mean = self.team.service_minutes[ch] * 60.0 * self.pace.get(day, 1.0)
         cv = self.team.service_cv
         sigma = math.sqrt(math.log(1 + cv * cv))
         return self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
@@ -378,7 +384,7 @@ class _Sim:
                 return
             self.taken.add(tk)
             ch = self.tickets[tk][0]
-            s = self.service(ch)
+            s = self.service(t, ch)
             lo, hi = self.team.reply_share
             self.busy.add(agent)
             self.push(t + s * self.rng.uniform(lo, hi), "reply", tk, agent)
