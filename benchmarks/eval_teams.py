@@ -12,12 +12,13 @@ at most 0.8 × the best baseline's, median padding at most 3.
 only replies would export them (the history then infers who is online from the replies).
 ``--from-hour 11`` starts each trace at 11:00 on its first day, as an export cut mid-shift: the
 agents already logged in have no login event.
-``--pace-spread 0.25`` simulates the same teams with a pace that changes from day to day (each
-day's handling times times a lognormal factor, the standard deviation of its log 0.25; the presets
-work at one pace every day), as real teams' do.
+``--pace-spread 0.25`` simulates the same teams with a pace that changes from day to day, as
+real teams' does (each day's handling times scaled by a lognormal factor whose log has standard
+deviation 0.25; the presets work at one pace every day).
 
 Run: ``.venv/bin/python benchmarks/eval_teams.py [--seeds 1 2 3 4] [--quantile 0.9] [--jobs 2]
-[--replies-only] [--from-hour H] [--pace-spread S]`` (about two and a half minutes for the 28 traces on two CPUs).
+[--replies-only] [--from-hour H] [--pace-spread S]`` (about two and a half minutes for the 28
+traces on two CPUs).
 
 Seeds 1-4 are measured on every change. Seeds 5-8 have picked changes since 5 December, so they
 are no longer held out; seeds 9-12 (``--seeds 9 10 11 12``), first run on 6 December, are.

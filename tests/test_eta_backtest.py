@@ -243,8 +243,9 @@ def test_a_history_without_presence_events_still_gets_honest_promises():
 def test_a_team_whose_pace_changes_from_day_to_day_is_still_promised_what_it_keeps():
     """The simulated teams work at one pace every day; real teams do not. With each day's
     handling times off by a lognormal factor (its log spread 0.25: about one day in five a fifth
-    or more slower than the usual, one in five a fifth or more faster), New York's fortnight still keeps about
-    the share of promises it is told on every channel, well inside the best baseline's pinball."""
+    or more slower than the usual, one in five a fifth or more faster), New York's fortnight
+    still keeps about the share of promises it is told on every channel, well inside the best
+    baseline's pinball."""
     steady = simulate(replace(TEAMS["newyork-large"], days=14), seed=1)
     trace = simulate(replace(TEAMS["newyork-large"], days=14, pace_spread=0.25), seed=1)
     assert trace.events != steady.events

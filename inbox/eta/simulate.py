@@ -3,8 +3,10 @@
 It simulates the helpdesk the trace README describes: agents on shifts (with lunch breaks,
 late starts, absences and the odd overtime) go online and offline; a free agent takes the
 waiting ticket with the earliest SLA due time; the first reply follows the take after part of
-the handling time; chat visitors leave when their patience runs out. Arrivals follow a daily
-profile in the team's local time, lower at weekends and on holidays, with surges on top.
+the handling time; chat visitors leave when their patience runs out. A team may work at one
+pace every day (the presets) or at a pace that changes by day (``Team.pace_spread``). Arrivals
+follow a daily profile in the team's local time, lower at weekends and on holidays, with surges
+on top.
 
 ``python -m inbox.eta.simulate TEAM OUT.jsonl [--seed N]`` writes one of the preset teams.
 """
