@@ -74,7 +74,7 @@ class Outcome:
 
 def evaluate(team: str, seed: int, q: float, replies_only: bool = False,
              from_hour: float = 0.0, pace_spread: float = 0.0) -> Outcome:
-    trace = simulate(replace(TEAMS[team], pace_spread=pace_spread) if pace_spread else team, seed)
+    trace = simulate(replace(TEAMS[team], pace_spread=pace_spread), seed)
     if replies_only:
         trace = replace(trace, events=tuple(e for e in trace.events
                                             if e.kind not in (AGENT_ONLINE, AGENT_OFFLINE)))

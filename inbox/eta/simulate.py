@@ -326,8 +326,9 @@ class _Sim:
                     self.push(t, ARRIVAL, ch)
 
     def service(self, t: float, ch: str) -> float:
-        day = datetime.fromtimestamp(t, self.tz).date()
-        mean = self.team.service_minutes[ch] * 60.0 * self.pace.get(day, 1.0)
+        mean = self.team.service_minutes[ch] * 60.0
+        if self.pace:      # a team at one pace (every preset) skips the local date on every take
+            mean *= self.pace.get(datetime.fromtimestamp(t, self.tz).date(), 1.0)
         cv = self.team.service_cv
         sigma = math.sqrt(math.log(1 + cv * cv))
         return self.rng.lognormvariate(math.log(mean) - sigma * sigma / 2, sigma)
