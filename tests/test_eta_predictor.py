@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import bisect
-import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from hypothesis import strategies as st
 
 from inbox.eta.backtest import KEPT, replay, score
 from inbox.eta.history import TeamHistory
-from inbox.eta.predictor import JUMP_SPREAD, LiveState, QueuedTicket, WaitForecast, _Clock, forecast_wait, sla_due
+from inbox.eta.predictor import LiveState, QueuedTicket, forecast_wait, sla_due
 from inbox.eta.replay import Arrived, Replay
 from inbox.eta.simulate import TEAMS, Shift, Team, hour_share, simulate
 from inbox.eta.trace import ARRIVAL, FIRST_REPLY, to_datetime
@@ -561,42 +560,6 @@ def test_an_agent_working_late_leaves_as_the_rest_of_the_team_did():
     promise = now + timedelta(seconds=forecast_wait(state).quantile(0.9))
     opening = datetime(2026, 4, 1, 7, 0, tzinfo=UTC)          # Wednesday, 09:00 in Berlin
     assert opening <= promise < opening + timedelta(hours=2)
-
-
-def _first_takes(per_hour: float, jump_ins_per_hour: float, work: int, by: list[float],
-                 paths: int = 20000) -> list[float]:
-    """The share of simulated queues in which the ticket, ``work`` takes away, is taken by each
-    of ``by`` (seconds): takes and jump-ins come as Poisson processes, the jump-ins' rate off
-    the usual by the predictor's own JUMP_SPREAD from one path to the next."""
-    rng = random.Random(7)
-    up = per_hour / 3600.0
-    taken = [0] * len(by)
-    for _ in range(paths):
-        down = jump_ins_per_hour / 3600.0 * max(0.0, 1.0 + JUMP_SPREAD * rng.gauss(0.0, 1.0))
-        t, short = 0.0, work
-        while short > 0 and t <= by[-1]:
-            t += rng.expovariate(up + down)
-            short += -1 if rng.random() < up / (up + down) else 1
-        for i, s in enumerate(by):
-            taken[i] += short <= 0 and t <= s
-    return [n / paths for n in taken]
-
-
-@pytest.mark.parametrize(("per_hour", "jump_ins_per_hour", "work"),
-                         [(12, 10, 3), (12, 11, 1), (12, 6, 5), (20, 19, 8)])
-def test_the_chance_of_being_taken_by_each_hour_is_that_of_a_simulated_queue(per_hour, jump_ins_per_hour, work):
-    """A ticket is taken the first time the takes catch up with the work ahead of it, and a
-    queue that ends level with it has often been past it on the way (taken then, it stays
-    taken). With jump-ins coming nearly as fast as the takes, reading only where the queue ends
-    gave a ticket second in line 0.47 of a take within the hour where the queue gives 0.66, and
-    small desks' afternoon emails were promised the next morning and answered within the hour."""
-    hours = 10 * 3600.0
-    capacity = _Clock([0.0, hours], [0.0, per_hour * 10.0], (0.0, hours), ((per_hour / 3600.0, (0.0, hours)),))
-    arrivals = _Clock([0.0, 0.0], [0.0, 0.0], (0.0, hours), ((jump_ins_per_hour / 3600.0, (0.0, hours)),))
-    fc = WaitForecast(0.0, 0.0, float(work), capacity, [(hours, 1.0, arrivals)], (0.0,), 0.0)
-    by = [900.0, 1800.0, 3600.0, 7200.0, 10800.0]
-    simulated = _first_takes(per_hour, jump_ins_per_hour, work, by)
-    assert [fc.take_cdf(s) for s in by] == pytest.approx(simulated, abs=0.06)
 
 
 @pytest.mark.parametrize("ahead", [5, 15, 25, 35])
