@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bisect
+import random
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 
 from inbox.eta.backtest import KEPT, replay, score
 from inbox.eta.history import TeamHistory
-from inbox.eta.predictor import LiveState, QueuedTicket, forecast_wait, sla_due
+from inbox.eta.predictor import JUMP_SPREAD, LiveState, QueuedTicket, WaitForecast, _Clock, forecast_wait, sla_due
 from inbox.eta.replay import Arrived, Replay
 from inbox.eta.simulate import TEAMS, Shift, Team, hour_share, simulate
 from inbox.eta.trace import ARRIVAL, FIRST_REPLY, to_datetime
@@ -562,6 +563,42 @@ def test_an_agent_working_late_leaves_as_the_rest_of_the_team_did():
     assert opening <= promise < opening + timedelta(hours=2)
 
 
+def _first_takes(per_hour: float, jump_ins_per_hour: float, work: int, by: list[float],
+                 paths: int = 20000) -> list[float]:
+    """The share of simulated queues in which the ticket, ``work`` takes away, is taken by each
+    of ``by`` (seconds): takes and jump-ins come as Poisson processes, the jump-ins' rate off
+    the usual by the predictor's own JUMP_SPREAD from one path to the next."""
+    rng = random.Random(7)
+    up = per_hour / 3600.0
+    taken = [0] * len(by)
+    for _ in range(paths):
+        down = jump_ins_per_hour / 3600.0 * max(0.0, 1.0 + JUMP_SPREAD * rng.gauss(0.0, 1.0))
+        t, short = 0.0, work
+        while short > 0 and t <= by[-1]:
+            t += rng.expovariate(up + down)
+            short += -1 if rng.random() < up / (up + down) else 1
+        for i, s in enumerate(by):
+            taken[i] += short <= 0 and t <= s
+    return [n / paths for n in taken]
+
+
+@pytest.mark.parametrize(("per_hour", "jump_ins_per_hour", "work"),
+                         [(12, 10, 3), (12, 11, 1), (12, 6, 5), (20, 19, 8)])
+def test_the_chance_of_being_taken_by_each_hour_is_that_of_a_simulated_queue(per_hour, jump_ins_per_hour, work):
+    """A ticket is taken the first time the takes catch up with the work ahead of it, and a
+    queue that ends level with it has often been past it on the way (taken then, it stays
+    taken). With jump-ins coming nearly as fast as the takes, reading only where the queue ends
+    gave a ticket second in line 0.47 of a take within the hour where the queue gives 0.66, and
+    small desks' afternoon emails were promised the next morning and answered within the hour."""
+    hours = 10 * 3600.0
+    capacity = _Clock([0.0, hours], [0.0, per_hour * 10.0], (0.0, hours), ((per_hour / 3600.0, (0.0, hours)),))
+    arrivals = _Clock([0.0, 0.0], [0.0, 0.0], (0.0, hours), ((jump_ins_per_hour / 3600.0, (0.0, hours)),))
+    fc = WaitForecast(0.0, 0.0, float(work), capacity, [(hours, 1.0, arrivals)], (0.0,), 0.0)
+    by = [900.0, 1800.0, 3600.0, 7200.0, 10800.0]
+    simulated = _first_takes(per_hour, jump_ins_per_hour, work, by)
+    assert [fc.take_cdf(s) for s in by] == pytest.approx(simulated, abs=0.06)
+
+
 @pytest.mark.parametrize("ahead", [5, 15, 25, 35])
 def test_the_chance_of_an_answer_never_falls_as_the_wait_grows(ahead):
     """After closing, later arrivals keep jumping ahead of a waiting email while nobody takes
@@ -720,3 +757,48 @@ def test_a_reply_delay_observed_after_a_promise_counts_in_the_next_one():
     after = history.stats(t0 + timedelta(minutes=46)).reply_delays["email"]
     assert max(before) == 600.0
     assert max(after) == 1800.0
+
+
+def replies_only(trace):
+    return replace(trace, events=tuple(e for e in trace.events
+                                       if e.kind not in ("agent_online", "agent_offline")))
+
+
+def test_agents_finishing_their_last_ticket_at_closing_take_no_new_one():
+    """The centre open until midnight, exported without presence events (seed 2). At 00:02 on 14
+    February the agents whose last replies came at 23:58-23:59 are still handling those tickets
+    and leave when they are done. Counted as taking, four agents read as a night shift for the
+    rest of the quarter hour, and a post written then with one ahead of it, answered at 08:00, was
+    promised 21 minutes."""
+    trace = replies_only(simulate(replace(TEAMS["contact-centre-16h"], days=14), seed=2))
+    now = datetime(2026, 2, 14, 0, 2, tzinfo=UTC)
+    history = TeamHistory(BusinessCalendar.from_spec(trace.calendar))
+    for e in trace.events:
+        if e.t >= now.timestamp():
+            break
+        history.record(e)
+    history.stats(now)
+    assert len(history.online) >= 2
+    assert history.taking(now) == 0
+    post = next(e.ticket for e in trace.events
+                if e.kind == ARRIVAL and e.channel == "social" and now.timestamp() <= e.t < now.timestamp() + 60)
+    result = replay(trace, 0.9)
+    assert result.waits[post][1] > 7 * 3600
+    assert result.promises[KEPT][post] >= result.waits[post][1]
+
+
+def test_agents_whose_replies_go_on_after_closing_still_take_tickets_then():
+    """Berlin's shifts run past its declared hours: replies go on after closing, so an agent known
+    by replies who is online then is at work and counts as taking."""
+    trace = replies_only(simulate(TEAM, seed=3))
+    history = TeamHistory(BusinessCalendar.from_spec(trace.calendar))
+    calendar = BusinessCalendar.from_spec(trace.calendar)
+    after_closing = 0
+    for e in trace.events:
+        at = to_datetime(e.t)
+        if e.kind == ARRIVAL and not calendar.is_open_us(int(e.t * 1e6)) and history.online:
+            history.stats(at)
+            assert history.taking(at) == len(history.online)
+            after_closing += 1
+        history.record(e)
+    assert after_closing > 10

@@ -466,12 +466,16 @@ class TeamHistory:
         if self.calendar is not None:
             if not self.calendar.is_open_us(int((last + handling) * 1e6)):
                 return last + handling
-            before, after = self._around_closing
-            if before >= CLOSING_MIN_REPLIES and after < CLOSING_LATE_SHARE * before:
+            if self._closes_with_calendar():
                 close = self.calendar.next_close_us(int(last * 1e6))
                 if close is not None and close / 1e6 < last + idle:
                     return max(last + handling, close / 1e6)
         return last + idle
+
+    def _closes_with_calendar(self) -> bool:
+        """Whether the team's replies stop at the calendar's closings (``_count_around_closing``)."""
+        before, after = self._around_closing
+        return before >= CLOSING_MIN_REPLIES and after < CLOSING_LATE_SHARE * before
 
     def _count_around_closing(self, t: float) -> None:
         """Count a reply sent in the hour before a closing or in the hour after one.
@@ -508,6 +512,22 @@ class TeamHistory:
             a += step
 
     # -- summaries -------------------------------------------------------------------------
+
+    def taking(self, at: datetime) -> int:
+        """Agents online who may still take a ticket at ``at``. Where the team's replies stop at
+        closing, one known by replies only whose last handling runs past it leaves when that
+        ends (``_quiet_until``) and takes nothing more: counted, the agents finishing at a
+        centre's midnight closing read as a night shift for the rest of the quarter hour, and
+        posts written just after were promised minutes. Where replies go on after closing, an
+        agent online then is at work."""
+        t = at.timestamp()
+        cal = self.calendar
+        if cal is None or cal.is_open_us(int(t * 1e6)) or not self._closes_with_calendar():
+            return len(self.online)
+        handling = self._service.pooled(self._staffed)
+        return len(self.online) - sum(1 for agent, last in self._seen_replying.items()
+                                      if agent in self.online
+                                      and not cal.is_open_us(int((last + handling) * 1e6)))
 
     def stats(self, at: datetime) -> RecentStats:
         t = at.timestamp()

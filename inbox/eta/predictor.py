@@ -52,6 +52,8 @@ JUMP_SPREAD = 0.15         # day-to-day spread of arrival volume around the usua
 # variation of an exponential duration (nobody knows when an outage ends).
 SURGE_SPREAD = 1.0
 NEAR_SLOTS = 12
+# Three-point Gauss–Hermite rule for a standard normal factor: (node, weight).
+NORMAL_NODES = ((0.0, 2 / 3), (math.sqrt(3.0), 1 / 6), (-math.sqrt(3.0), 1 / 6))
 HORIZON = 90 * 86400.0
 # A closing: where the next CLOSED_SPAN of capacity is under CLOSED_SHARE of the span before it.
 # A lunch hour is not one (the hour after it works), nor is a staggered shift's end while its
@@ -262,14 +264,21 @@ class WaitForecast:
     def _queued_take_cdf(self, s: float) -> float:
         """P(taken by ``s``) for a ticket no idle agent took on arrival.
 
-        The chance that the capacity used by ``s`` covers the work due by ``s`` falls again
-        wherever tickets jump in faster than agents take them (after closing, until the last
-        class's cutoff; a lunch hour in a busy spell): the agents who would take this ticket
-        have gone, but later tickets keep arriving ahead of it. A ticket taken before then stays
-        taken, so the take is the first time capacity covers the work. What is uncertain about
-        the work and the rate is one common factor here, and under one factor that first
-        passage has exactly the running maximum of those chances as its CDF. Capacity and
-        arrivals are linear between slot bounds, so the maximum is taken over those bounds.
+        The ticket is taken the first time the takes have caught up with the work ahead of it,
+        jump-ins included; what arrives after that does not matter. Two kinds of chance decide
+        when that is. Some is common to the whole stretch (the team's pace today, how busy a day
+        it is, how long a surge lasts): under such a factor the first passage has exactly the
+        running maximum of the covering chances as its CDF. The chance that the capacity used by
+        ``s`` covers the work due by ``s`` falls again wherever tickets jump in faster than
+        agents take them (after closing, until the last class's cutoff; a lunch hour in a busy
+        spell), so the maximum is taken over the slot bounds, between which capacity and
+        arrivals are linear. The rest comes ticket by ticket (which handling runs long, when
+        each jump-in comes), and a walk of such steps that ends level with the ticket has likely
+        been past it on the way: ``_taken`` adds the chance of having reached the ticket and
+        fallen short again. Read as a common factor alone, a ticket with two ahead of it, taken
+        at twelve an hour while ten an hour jump in, had 0.47 of a take within the hour and 0.66
+        within three, where a simulated queue gives 0.66 and 0.86, and small desks' afternoon
+        emails were promised the next morning and answered within the hour.
         """
         if s < self.now or self.immediate >= 1.0:
             return 0.0
@@ -327,13 +336,17 @@ class WaitForecast:
         mean = n * self._rate_m1
         var = (var + n * n) * self._rate_m2 - mean * mean
         shape, scale = mean * mean / var, var / mean
+        # Of that variance, the handling times and the Poisson count of jump-ins come ticket by
+        # ticket (the walk's own steps); the rest is common to the stretch.
+        steps = (n + jumped) * self._dispersion2
+        common = math.sqrt(max(0.0, var - steps))
         # Beyond the next hours, staffing is the usual times how full today has been so far, and
         # on the days after, how full a day turns out.
         if not usual:
-            return _gamma_cdf(shape, near / scale)
+            return _taken(shape, scale, near, mean, jumped, steps, common)
         today = min(usual, self._usual_today)
         later = usual - today
-        return sum(wt * wf * _gamma_cdf(shape, (near + lt * today + f * later) / scale)
+        return sum(wt * wf * _taken(shape, scale, near + lt * today + f * later, mean, jumped, steps, common)
                    for lt, wt in self._today for f, wf in self._staff)
 
     def cdf(self, wait: float) -> float:
@@ -403,6 +416,42 @@ class WaitForecast:
         c = self.cdf(wait)
         self._probes.append((wait, c))
         return c
+
+
+def _taken(shape: float, scale: float, capacity: float, mean: float, jumped: float, steps: float,
+           common: float) -> float:
+    """P(the takes expected by now, ``capacity``, have reached the ticket, now or on the way): the
+    work (mean ``mean``, ``jumped`` of it jump-ins) covered, on its gamma, plus the chance of
+    having crossed and fallen short again, averaged over the spread common to the stretch
+    (``common``; ``steps`` is the variance that comes ticket by ticket)."""
+    covered = _gamma_cdf(shape, capacity / scale)
+    if covered > 1.0 - 1e-6 or capacity <= 0.0 or jumped <= 0.0 or steps <= 0.0:
+        return covered
+    m, theta = capacity - mean, -math.log(min(jumped / capacity, 1.0))
+    nodes = NORMAL_NODES if common > 0.0 else NORMAL_NODES[:1]
+    back = sum(w * _crossed_back(m + z * common, steps, theta) for z, w in nodes)
+    return min(1.0, covered + back)
+
+
+def _crossed_back(m: float, v: float, theta: float) -> float:
+    """P(a walk that steps up with each take and down with each jump-in reached the ticket and
+    ends short of it), ``m`` and ``v`` being the mean and variance of how far past the ticket it
+    ends and ``theta`` minus the log of the jump-ins per take (at most one).
+
+    By the reflection principle with a change of measure (for a random walk whose up and down
+    steps come at different rates): a path that reached the ticket and ends k short, with every
+    step after the crossing turned over, is a path that ends k past it, and e^(-θk) times as
+    likely as that one is to it. Summed over k ≥ 1 on a normal for the end, with a half-step
+    continuity correction. Without jump-ins no path comes back; with them as fast as the takes it
+    is the plain mirror image. Brownian motion's reflection, whose e^(2μa/σ²) reads the walk as
+    continuous, overshoots where few jump in: an email with nothing ahead of it, a quarter hour
+    before a desk's last agent left, had 0.92 of a take by then (the walk's own reading 0.83).
+    """
+    tail = 0.5 * math.erfc(-(m - theta * v - 0.5) / math.sqrt(2.0 * v))
+    if tail <= 0.0:
+        return 0.0
+    e = -theta * m + 0.5 * theta * theta * v + math.log(tail)
+    return math.exp(e) if e < 0.0 else 1.0
 
 
 def _at_least(chances: Sequence[float], k: int) -> float:

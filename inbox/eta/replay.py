@@ -156,7 +156,7 @@ class Replay:
         state = LiveState(
             now=at, channel=ch, priority=pr, due=to_datetime(due),
             ahead=[self._queued[tk] for _, _, tk in self._queue[:i]], queue_length=len(self._queue),
-            agents_online=len(self.history.online), stats=self.history.stats(at),
+            agents_online=self.history.taking(at), stats=self.history.stats(at),
             longest_wait=self.history.longest_wait(at),
         )
         p = self.promiser.promise(e.ticket, state)
