@@ -777,7 +777,6 @@ def test_agents_finishing_their_last_ticket_at_closing_take_no_new_one():
         if e.t >= now.timestamp():
             break
         history.record(e)
-    history.stats(now)
     assert len(history.online) >= 2
     assert history.taking(now) == 0
     post = next(e.ticket for e in trace.events
@@ -791,14 +790,12 @@ def test_agents_whose_replies_go_on_after_closing_still_take_tickets_then():
     """Berlin's shifts run past its declared hours: replies go on after closing, so an agent known
     by replies who is online then is at work and counts as taking."""
     trace = replies_only(simulate(TEAM, seed=3))
-    history = TeamHistory(BusinessCalendar.from_spec(trace.calendar))
     calendar = BusinessCalendar.from_spec(trace.calendar)
+    history = TeamHistory(calendar)
     after_closing = 0
     for e in trace.events:
-        at = to_datetime(e.t)
         if e.kind == ARRIVAL and not calendar.is_open_us(int(e.t * 1e6)) and history.online:
-            history.stats(at)
-            assert history.taking(at) == len(history.online)
+            assert history.taking(to_datetime(e.t)) == len(history.online)
             after_closing += 1
         history.record(e)
     assert after_closing > 10
