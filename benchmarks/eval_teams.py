@@ -42,7 +42,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from inbox.eta.backtest import KEPT, replay
 from inbox.eta.simulate import FRESH, TEAMS, simulate
-from inbox.eta.trace import AGENT_OFFLINE, AGENT_ONLINE
 
 KEPT_RANGE = (0.88, 0.93)
 CHANNEL_FLOOR = 0.85
@@ -76,8 +75,7 @@ def evaluate(team: str, seed: int, q: float, replies_only: bool = False,
              from_hour: float = 0.0, pace_spread: float = 0.0) -> Outcome:
     trace = simulate(replace(TEAMS[team], pace_spread=pace_spread), seed)
     if replies_only:
-        trace = replace(trace, events=tuple(e for e in trace.events
-                                            if e.kind not in (AGENT_ONLINE, AGENT_OFFLINE)))
+        trace = trace.replies_only()
     if from_hour:
         preset = TEAMS[team]
         day = preset.start

@@ -232,8 +232,7 @@ def test_a_history_without_presence_events_still_gets_honest_promises():
     replies; without that, nobody would ever be online and every promise would run to the
     horizon (kept, but padded a thousandfold)."""
     full = simulate(replace(TEAMS["berlin-surge"], days=14), seed=1)
-    trace = Trace(calendar=full.calendar,
-                  events=tuple(e for e in full.events if e.kind not in ("agent_online", "agent_offline")))
+    trace = full.replies_only()
     kept, best = kept_and_best_baseline(trace)
     assert 0.86 <= kept.kept <= 0.94
     assert kept.padding is not None and kept.padding < 3.0
@@ -260,9 +259,8 @@ def test_replies_that_name_no_agent_still_get_promises_of_their_waits():
     still show the team at work; read as nobody online, a contact centre answering in seconds
     was promised a day and a half."""
     full = simulate(replace(TEAMS["contact-centre"], days=14), seed=1)
-    trace = Trace(calendar=full.calendar,
-                  events=tuple(replace(e, agent=None) for e in full.events
-                               if e.kind not in ("agent_online", "agent_offline")))
+    replies = full.replies_only()
+    trace = replace(replies, events=tuple(replace(e, agent=None) for e in replies.events))
     kept, best = kept_and_best_baseline(trace)
     assert 0.86 <= kept.kept <= 0.94
     assert kept.padding is not None and kept.padding < 3.0
@@ -360,8 +358,7 @@ def test_where_the_whole_team_leaves_at_closing_posts_after_it_are_promised_the_
     just after midnight were promised minutes for a wait until 08:00 (that hour's pinball 19.3
     min). Its replies stop at closing, so its agents leave at closing."""
     full = simulate(replace(TEAMS["contact-centre-16h"], days=14), seed=2)
-    trace = Trace(calendar=full.calendar,
-                  events=tuple(e for e in full.events if e.kind not in ("agent_online", "agent_offline")))
+    trace = full.replies_only()
     result = replay(trace, 0.9)
     arrived = {e.ticket: e.t for e in trace.events if e.kind == "arrival"}
     after_midnight = [(wait, result.promises[KEPT][tk]) for tk, (_, wait) in result.waits.items()

@@ -759,18 +759,13 @@ def test_a_reply_delay_observed_after_a_promise_counts_in_the_next_one():
     assert max(after) == 1800.0
 
 
-def replies_only(trace):
-    return replace(trace, events=tuple(e for e in trace.events
-                                       if e.kind not in ("agent_online", "agent_offline")))
-
-
 def test_agents_finishing_their_last_ticket_at_closing_take_no_new_one():
     """The centre open until midnight, exported without presence events (seed 2). At 00:02 on 14
     February the agents whose last replies came at 23:58-23:59 are still handling those tickets
     and leave when they are done. Counted as taking, four agents read as a night shift for the
     rest of the quarter hour, and a post written then with one ahead of it, answered at 08:00, was
     promised 21 minutes."""
-    trace = replies_only(simulate(replace(TEAMS["contact-centre-16h"], days=14), seed=2))
+    trace = simulate(replace(TEAMS["contact-centre-16h"], days=14), seed=2).replies_only()
     now = datetime(2026, 2, 14, 0, 2, tzinfo=UTC)
     history = TeamHistory(BusinessCalendar.from_spec(trace.calendar))
     for e in trace.events:
@@ -789,7 +784,7 @@ def test_agents_finishing_their_last_ticket_at_closing_take_no_new_one():
 def test_agents_whose_replies_go_on_after_closing_still_take_tickets_then():
     """Berlin's shifts run past its declared hours: replies go on after closing, so an agent known
     by replies who is online then is at work and counts as taking."""
-    trace = replies_only(simulate(TEAM, seed=3))
+    trace = simulate(TEAM, seed=3).replies_only()
     calendar = BusinessCalendar.from_spec(trace.calendar)
     history = TeamHistory(calendar)
     after_closing = 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,6 +39,10 @@ class TraceEvent:
 class Trace:
     calendar: dict[str, Any]
     events: tuple[TraceEvent, ...]
+
+    def replies_only(self) -> Trace:
+        """The same trace as a system that logs replies but not logins would export it."""
+        return replace(self, events=tuple(e for e in self.events if e.kind not in (AGENT_ONLINE, AGENT_OFFLINE)))
 
 
 KINDS = (ARRIVAL, FIRST_REPLY, ABANDONED, AGENT_ONLINE, AGENT_OFFLINE)
