@@ -741,6 +741,35 @@ def test_colleagues_in_early_to_cover_an_absence_do_not_make_a_full_afternoon():
     assert middle_estimate(covered, now, 60, online=2) > middle_estimate(usual, now, 60, online=2) + 1800
 
 
+def test_an_agent_in_early_does_not_make_the_rest_of_the_day_fuller():
+    """One of three agents comes in at 08:00, an hour before the usual; at 08:40 the others are
+    not yet due. Read from the hours worked by then, the rest of the day was 1.67 times the usual,
+    as certain, as if an early start brought more colleagues later. Until as many have come as a
+    day usually has, an early agent says the day is full, no more."""
+    monday = datetime(2026, 3, 30, 6, 0, tzinfo=UTC)           # 08:00 in Berlin, second week
+    now = monday + timedelta(minutes=40)
+    early = day_with(monday - timedelta(minutes=30), {"a1": monday}, now)
+    assert early.stats(now).staff_today == pytest.approx(1.0)
+
+
+def test_a_long_weekend_s_backlog_is_not_promised_for_the_afternoon_an_early_agent_came_in():
+    """London's desk of two, the Tuesday after Easter Monday (seed 9): the first agent comes in
+    early, the second is away. Read from the first one's early hours, the rest of the day was
+    fuller than usual and the emails written before the second was due were promised for that
+    afternoon (eight hours); the weekend's backlog took until the next day."""
+    team = TEAMS["london-duo"]
+    tuesday = datetime(2026, 4, 7, 9, 0, tzinfo=ZoneInfo(team.timezone))
+    trace = simulate(team, seed=9)
+    trace = replace(trace, events=tuple(e for e in trace.events if e.t < tuesday.timestamp() + 3 * 86400))
+    result = replay(trace, 0.9)
+    morning = [e.ticket for e in trace.events if e.kind == ARRIVAL and e.channel == "email"
+               and tuesday.timestamp() <= e.t < tuesday.timestamp() + 5400]
+    assert len(morning) >= 3
+    for ticket in morning:
+        assert result.waits[ticket][1] > 20 * 3600
+        assert result.promises[KEPT][ticket] > 20 * 3600, ticket
+
+
 def test_a_reply_delay_observed_after_a_promise_counts_in_the_next_one():
     """The delay points are summarised once per observed delay, not once per arrival: a slow
     first reply after an agent's return moves the very next promise."""

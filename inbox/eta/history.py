@@ -590,6 +590,13 @@ class TeamHistory:
         came = len(self._first_seen.get(self._outlook_day, {}).keys() | self.online.keys())
         mean = min(level, (came + 1.0) / (due + 1.0))
         if came >= due:
+            # Until as many have come as a day usually has, the hours of those who came early say
+            # nothing of the rest of the day beyond its being full. Read as a fuller day, a desk of
+            # two whose first agent came in early had the rest of it at 1.35 times its usual with
+            # the second not yet due, and away: London's Tuesday after Easter Monday, its long
+            # weekend's backlog promised eight hours at 09:06 and answered in twenty-six.
+            if came < len(outlook.first_seen) / outlook.first_seen_days:
+                mean = min(mean, 1.0)
             return ((mean, 1.0),)
         # Those missing are away for the day, or late after all and the rest of it is full: the
         # level is the mean of the two ends, kept apart. Half a day's staffing for a one-agent
