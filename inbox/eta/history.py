@@ -592,9 +592,9 @@ class TeamHistory:
         if came >= due:
             # Until as many have come as a day usually has, the hours of those who came early say
             # nothing of the rest of the day beyond its being full. Read as a fuller day, a desk of
-            # two whose first agent came in early had the rest of it at 1.35 times its usual with
-            # the second not yet due, and away: London's Tuesday after Easter Monday, its long
-            # weekend's backlog promised eight hours at 09:06 and answered in twenty-six.
+            # two whose first agent came in early had the rest of it above its usual, as certain,
+            # with the second not yet due, and away: London's Tuesday after Easter Monday, its
+            # long weekend's backlog promised eight hours at 09:23 and answered in twenty-seven.
             if came < len(outlook.first_seen) / outlook.first_seen_days:
                 mean = min(mean, 1.0)
             return ((mean, 1.0),)
