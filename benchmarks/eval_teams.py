@@ -81,7 +81,7 @@ def evaluate(team: str, seed: int, q: float, replies_only: bool = False,
         day = preset.start
         first = datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(preset.timezone))
         cut = (first + timedelta(hours=from_hour)).timestamp()
-        trace = replace(trace, events=tuple(e for e in trace.events if e.t >= cut))
+        trace = trace.between(start=cut)
     result = replay(trace, q)
     kept = result.scores[KEPT]
     best = min((n for n in result.scores if n != KEPT), key=lambda n: result.scores[n].pinball_min)

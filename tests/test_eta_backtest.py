@@ -379,7 +379,7 @@ def test_a_team_back_from_a_holiday_block_keeps_its_promises_on_the_days_after()
     the pace the team came back at, and counted as one the month meets the goal."""
     full = simulate(TEAMS["sydney-holidays"], seed=2)
     cut = datetime(2026, 12, 7, 11, tzinfo=ZoneInfo("Australia/Sydney")).timestamp()
-    trace = Trace(calendar=full.calendar, events=tuple(e for e in full.events if e.t >= cut))
+    trace = full.between(start=cut)
     kept, best = kept_and_best_baseline(trace)
     assert 0.88 <= kept.kept <= 0.93
     assert min(kept.kept_by_channel.values()) >= 0.85

@@ -44,6 +44,11 @@ class Trace:
         """The same trace as a system that logs replies but not logins would export it."""
         return replace(self, events=tuple(e for e in self.events if e.kind not in (AGENT_ONLINE, AGENT_OFFLINE)))
 
+    def between(self, start: float = float("-inf"), end: float = float("inf")) -> Trace:
+        """The events from epoch second ``start`` up to (not including) ``end``, as an export of
+        that stretch would hold them."""
+        return replace(self, events=tuple(e for e in self.events if start <= e.t < end))
+
 
 KINDS = (ARRIVAL, FIRST_REPLY, ABANDONED, AGENT_ONLINE, AGENT_OFFLINE)
 CHANNELS = ("email", "social", "chat")
